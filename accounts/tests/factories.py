@@ -1,0 +1,54 @@
+import factory
+from django.contrib.auth.models import Group
+
+from accounts.models import Address, User
+
+DEFAULT_PASSWORD = "correct-horse-battery-9"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.com")
+    phone = factory.Sequence(lambda n: f"138{n:08d}")
+    role = User.Role.CUSTOMER
+
+    @factory.post_generation
+    def password(obj, create, extracted, **kwargs):
+        obj.set_password(extracted or DEFAULT_PASSWORD)
+        if create:
+            obj.save(update_fields=["password"])
+
+
+class MerchantFactory(UserFactory):
+    role = User.Role.MERCHANT
+    is_staff = True
+
+    @factory.post_generation
+    def merchant_group(obj, create, extracted, **kwargs):
+        if create:
+            group, _ = Group.objects.get_or_create(name="merchant")
+            obj.groups.add(group)
+
+
+class StaffFactory(UserFactory):
+    role = User.Role.STAFF
+    is_staff = True
+    is_superuser = True
+
+
+class AddressFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Address
+
+    user = factory.SubFactory(UserFactory)
+    full_name = "张三"
+    phone = "13800000000"
+    province = "浙江省"
+    city = "杭州市"
+    district = "西湖区"
+    street = "文三路 100 号"
+    postal_code = "310000"

@@ -1,0 +1,227 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Category(models.Model):
+    """A node of the category tree. The whole tree is read in one query and assembled in Python
+    (catalog.queries), so no tree library is needed at the depths a shop has."""
+
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True, allow_unicode=True)
+    description = models.TextField(_("description"), blank=True)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent"),
+    )
+    sort_order = models.PositiveIntegerField(_("sort order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+    image = models.ImageField(_("image"), upload_to="categories/", blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["sort_order", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(parent=models.F("id")), name="catalog_category_not_own_parent"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Brand(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True, allow_unicode=True)
+    logo = models.ImageField(_("logo"), upload_to="brands/", blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("brand")
+        verbose_name_plural = _("brands")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Product(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=220, unique=True, allow_unicode=True)
+    short_description = models.CharField(_("short description"), max_length=300, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="products", verbose_name=_("category")
+    )
+    brand = models.ForeignKey(
+        Brand,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="products",
+        verbose_name=_("brand"),
+    )
+    attributes = models.JSONField(_("attributes"), default=dict, blank=True)
+    is_active = models.BooleanField(_("active"), default=True, db_index=True)
+    is_featured = models.BooleanField(_("featured"), default=False)
+    is_digital = models.BooleanField(_("digital"), default=False)
+    requires_shipping = models.BooleanField(_("requires shipping"), default=True)
+    weight = models.DecimalField(
+        _("weight (kg)"), max_digits=8, decimal_places=3, null=True, blank=True
+    )
+    # Denormalised, kept correct by catalog.services: the shown price is the lowest active variant
+    # price, stored so that lists filter and sort on an indexed column instead of a subquery.
+    price = models.DecimalField(
+        _("price"), max_digits=12, decimal_places=2, null=True, blank=True, editable=False
+    )
+    compare_at_price = models.DecimalField(
+        _("compare-at price"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    rating_avg = models.DecimalField(
+        _("average rating"), max_digits=3, decimal_places=2, default=Decimal("0"), editable=False
+    )
+    review_count = models.PositiveIntegerField(_("reviews"), default=0, editable=False)
+    sales_count = models.PositiveIntegerField(_("units sold"), default=0, editable=False)
+    search_vector = SearchVectorField(null=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["is_active", "price"], name="catalog_product_active_price"),
+            models.Index(fields=["is_active", "-sales_count"], name="catalog_product_active_sales"),
+            models.Index(fields=["category", "is_active"], name="catalog_product_cat_active"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class ProductVariant(models.Model):
+    """The sellable unit. A product without options has exactly one (default) variant."""
+
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="variants", verbose_name=_("product")
+    )
+    sku = models.CharField(_("SKU"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    price = models.DecimalField(_("price"), max_digits=12, decimal_places=2)
+    compare_at_price = models.DecimalField(
+        _("compare-at price"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    cost_price = models.DecimalField(
+        _("cost price"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    barcode = models.CharField(_("barcode"), max_length=64, blank=True)
+    weight = models.DecimalField(
+        _("weight (kg)"), max_digits=8, decimal_places=3, null=True, blank=True
+    )
+    attributes = models.JSONField(_("attributes"), default=dict, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveIntegerField(_("sort order"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("variant")
+        verbose_name_plural = _("variants")
+        ordering = ["sort_order", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(price__gte=0), name="catalog_variant_price_gte_0"),
+            models.CheckConstraint(
+                condition=Q(compare_at_price__isnull=True) | Q(compare_at_price__gte=0),
+                name="catalog_variant_compare_at_price_gte_0",
+            ),
+            models.CheckConstraint(
+                condition=Q(cost_price__isnull=True) | Q(cost_price__gte=0),
+                name="catalog_variant_cost_price_gte_0",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.product.name} / {self.name}" if self.name else self.product.name
+
+
+class ProductImage(models.Model):
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="images", verbose_name=_("product")
+    )
+    image = models.ImageField(_("image"), upload_to="products/%Y/%m/")
+    # A small copy for lists and carts, made from `image` by catalog.services.
+    thumbnail = models.ImageField(_("thumbnail"), upload_to="products/thumbs/%Y/%m/", blank=True)
+    alt_text = models.CharField(_("alt text"), max_length=200, blank=True)
+    sort_order = models.PositiveIntegerField(_("sort order"), default=0)
+    is_primary = models.BooleanField(_("primary"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("product image")
+        verbose_name_plural = _("product images")
+        ordering = ["-is_primary", "sort_order", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product"],
+                condition=Q(is_primary=True),
+                name="catalog_image_one_primary_per_product",
+            ),
+        ]
+
+    def __str__(self):
+        return self.alt_text or self.image.name
+
+
+class Review(models.Model):
+    """A buyer's review. Who may write one is decided in catalog.services (delivered orders only)."""
+
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="reviews", verbose_name=_("product")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="reviews",
+        verbose_name=_("user"),
+    )
+    rating = models.PositiveSmallIntegerField(
+        _("rating"), validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    body = models.TextField(_("review"))
+    is_visible = models.BooleanField(_("visible"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "user"], name="catalog_review_one_per_user"),
+            models.CheckConstraint(
+                condition=Q(rating__gte=1) & Q(rating__lte=5), name="catalog_review_rating_1_5"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.product} ({self.rating})"

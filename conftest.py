@@ -1,0 +1,152 @@
+"""Fixtures shared by every app's tests."""
+
+import os
+import shutil
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import RefreshToken
+
+# In CI's service run (REQUIRE_SERVICES=1) a test that needs PostgreSQL or Redis must run, not skip.
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "postgres" in item.keywords and connection.vendor != "postgresql":
+            if REQUIRE_SERVICES:
+                pytest.fail("REQUIRE_SERVICES=1 but the database is not PostgreSQL")
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)"))
+        if "redis" in item.keywords and not os.environ.get("REDIS_URL"):
+            if REQUIRE_SERVICES:
+                pytest.fail("REQUIRE_SERVICES=1 but REDIS_URL is not set")
+            item.add_marker(pytest.mark.skip(reason="needs Redis (set REDIS_URL)"))
+
+
+@pytest.fixture(autouse=True)
+def _isolated(settings, tmp_path):
+    """Each test gets its own media folder and an empty cache."""
+    from django.core.cache import cache
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+def bearer(user) -> dict:
+    """Authorization header with a fresh access token for `user`."""
+    return {"HTTP_AUTHORIZATION": f"Bearer {RefreshToken.for_user(user).access_token}"}
+
+
+@pytest.fixture
+def user(db):
+    from accounts.tests.factories import UserFactory
+
+    return UserFactory()
+
+
+@pytest.fixture
+def other_user(db):
+    from accounts.tests.factories import UserFactory
+
+    return UserFactory()
+
+
+@pytest.fixture
+def merchant(db):
+    from accounts.tests.factories import MerchantFactory
+
+    return MerchantFactory()
+
+
+@pytest.fixture
+def staff(db):
+    from accounts.tests.factories import StaffFactory
+
+    return StaffFactory()
+
+
+@pytest.fixture
+def user_client(user):
+    client = APIClient()
+    client.credentials(**bearer(user))
+    return client
+
+
+@pytest.fixture
+def merchant_client(merchant):
+    client = APIClient()
+    client.credentials(**bearer(merchant))
+    return client
+
+
+@pytest.fixture
+def staff_client(staff):
+    client = APIClient()
+    client.credentials(**bearer(staff))
+    return client
+
+
+# --- A real headless Chromium for page tests ---------------------------------------------------------
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium through Debian's chromedriver (no downloads)."""
+    if not (CHROMIUM and CHROMEDRIVER):
+        if os.environ.get("CI"):
+            pytest.fail("chromium and chromedriver must be installed in CI (make browser)")
+        pytest.skip("chromium/chromedriver not installed (make browser)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1280,900",
+        "--lang=en",
+    ):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.implicitly_wait(2)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """The browser with a clean cookie jar, and a helper to open a path of the live server."""
+    browser.delete_all_cookies()
+
+    class Page:
+        driver = browser
+        base = live_server.url
+
+        def open(self, path):
+            browser.get(self.base + path)
+            return browser
+
+        def console_errors(self):
+            return [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+
+    return Page()

@@ -1,0 +1,94 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class CouponTemplate(models.Model):
+    """What a coupon is worth and who may have it. Shoppers claim `UserCoupon`s from it."""
+
+    class Kind(models.TextChoices):
+        FIXED = "fixed", _("Fixed amount")
+        PERCENT = "percent", _("Percent off")
+
+    name = models.CharField(_("name"), max_length=100)
+    # The code a shopper types at checkout; it applies one of their unused coupons of this template.
+    code = models.CharField(_("code"), max_length=64, unique=True)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    value = models.DecimalField(_("value"), max_digits=12, decimal_places=2)
+    max_discount = models.DecimalField(
+        _("maximum discount"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    min_spend = models.DecimalField(_("minimum spend"), max_digits=12, decimal_places=2, default=0)
+    valid_from = models.DateTimeField(_("valid from"))
+    valid_to = models.DateTimeField(_("valid to"))
+    total_quantity = models.PositiveIntegerField(_("total quantity"))
+    claimed_count = models.PositiveIntegerField(_("claimed"), default=0, editable=False)
+    per_user_limit = models.PositiveIntegerField(_("per-user limit"), default=1)
+    category = models.ForeignKey(
+        "catalog.Category",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="coupon_templates",
+        verbose_name=_("only for category"),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("coupon template")
+        verbose_name_plural = _("coupon templates")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(value__gt=0), name="promotions_tpl_value_gt_0"),
+            models.CheckConstraint(
+                condition=~Q(kind="percent") | Q(value__lte=100),
+                name="promotions_tpl_percent_lte_100",
+            ),
+            models.CheckConstraint(condition=Q(min_spend__gte=0), name="promotions_tpl_min_gte_0"),
+            models.CheckConstraint(
+                condition=Q(claimed_count__lte=models.F("total_quantity")),
+                name="promotions_tpl_claimed_lte_total",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_to__gt=models.F("valid_from")),
+                name="promotions_tpl_valid_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+
+class UserCoupon(models.Model):
+    class Status(models.TextChoices):
+        UNUSED = "unused", _("Unused")
+        USED = "used", _("Used")
+        EXPIRED = "expired", _("Expired")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="coupons"
+    )
+    template = models.ForeignKey(CouponTemplate, on_delete=models.PROTECT, related_name="issued")
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.UNUSED, db_index=True
+    )
+    claimed_at = models.DateTimeField(_("claimed at"), auto_now_add=True)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+    order = models.ForeignKey(
+        "orders.Order",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="coupons",
+        verbose_name=_("used by order"),
+    )
+
+    class Meta:
+        verbose_name = _("user coupon")
+        verbose_name_plural = _("user coupons")
+        ordering = ["-claimed_at"]
+
+    def __str__(self):
+        return f"{self.template.code} / {self.user}"
