@@ -1,0 +1,27 @@
+"""Domain errors of the inventory. Codes are stable machine codes; details are for people."""
+
+from django.utils.translation import gettext_lazy as _
+
+from shop.exceptions import Conflict, DomainError
+
+
+class InsufficientStock(Conflict):
+    """Not every line can be allocated. `extra["lines"]` names each short line:
+    `{"variant_id", "sku", "requested", "available"}` (lines of one variant are summed)."""
+
+    code = "insufficient_stock"
+    default_detail = _("Not enough stock for some items.")
+
+
+class StockBelowAllocated(Conflict):
+    """A change would take `quantity` below the units already promised to orders (or below zero)."""
+
+    code = "stock_below_allocated"
+    default_detail = _("Stock cannot go below the units allocated to orders.")
+
+
+class InvalidStockChange(DomainError):
+    """A stock change that makes no sense, e.g. a zero change or a positive `damage`."""
+
+    code = "invalid_stock_change"
+    default_detail = _("This stock change is not valid.")

@@ -1,0 +1,525 @@
+"""Every write to stock goes through these functions; views, admin actions, tasks and commands call them.
+
+Why it cannot oversell:
+- Stock rows are locked with SELECT ... FOR UPDATE, always in primary-key order, so two checkouts
+  wanting the same variants queue up instead of deadlocking, and availability is re-read under the lock.
+- Every write is also a compare-and-set UPDATE (`WHERE quantity = <read> AND quantity_allocated =
+  <read>`): on a database without row locks (SQLite, which serialises writers with IMMEDIATE
+  transactions instead) a write based on a stale read changes nothing and fails loudly.
+- The database's check constraints (0 <= allocated <= quantity) are the last line of defence.
+
+Every change of `quantity` writes exactly one StockMovement (the ledger); allocation changes only
+`quantity_allocated`, which `inventory_check` reconciles with the open Allocation rows.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import F, Q, Sum
+from django.db.models.functions import Coalesce
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from catalog.cache import catalog_cache_invalidate
+from inventory.exceptions import InsufficientStock, InvalidStockChange, StockBelowAllocated
+from inventory.models import Allocation, Stock, StockAlert, StockMovement, Warehouse
+from shop.exceptions import Conflict
+
+if TYPE_CHECKING:
+    from catalog.models import ProductVariant
+    from orders.models import Order, OrderLine
+
+logger = logging.getLogger(__name__)
+
+Reason = StockMovement.Reason
+
+# Reasons a person may give for a manual change; `sale` is only written by stock_ship.
+ADJUST_REASONS = (Reason.PURCHASE, Reason.ADJUSTMENT, Reason.RETURN, Reason.DAMAGE)
+
+
+class StockChanged(Conflict):
+    """A compare-and-set write found the row changed since it was read (only possible without row
+    locks); the caller's transaction is rolled back and the request can simply be retried."""
+
+    code = "stock_changed"
+    default_detail = "Stock changed while it was being updated; please try again."
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def _user_or_none(user):
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+def _stocks_locked(**filters: Any) -> list[Stock]:
+    """Lock the matching stock rows in primary-key order (the one global lock order)."""
+    return list(
+        Stock.objects.select_for_update(of=("self",))
+        .select_related("warehouse", "variant")
+        .filter(**filters)
+        .order_by("pk")
+    )
+
+
+def _stock_write(stock: Stock, *, quantity: int, allocated: int) -> None:
+    """Compare-and-set: write only if the row still holds what we read under the lock."""
+    updated = Stock.objects.filter(
+        pk=stock.pk, quantity=stock.quantity, quantity_allocated=stock.quantity_allocated
+    ).update(quantity=quantity, quantity_allocated=allocated, updated_at=timezone.now())
+    if updated != 1:
+        raise StockChanged()
+    stock.quantity = quantity
+    stock.quantity_allocated = allocated
+
+
+def _ledger_write(
+    stock: Stock, *, before: int, after: int, reason: str, reference: str = "", user=None, note=""
+) -> StockMovement:
+    return StockMovement.objects.create(
+        stock=stock,
+        reason=reason,
+        delta=after - before,
+        quantity_before=before,
+        quantity_after=after,
+        reference=(reference or "")[:64],
+        user=_user_or_none(user),
+        note=(note or "")[:255],
+    )
+
+
+def _alerts_check_enqueue(stock_ids: list[int]) -> None:
+    from inventory.tasks import stock_alerts_check_task
+
+    stock_alerts_check_task.delay(stock_ids)
+
+
+def _after_commit(stocks: Iterable[Stock]) -> None:
+    """What shoppers see changed (cache) and a row may have crossed its threshold (alerts).
+
+    `robust=True`: a cache or broker outage after the commit is logged, never turned into an error
+    for a caller whose stock change is already durable.
+    """
+    stocks = list(stocks)
+    if not stocks:
+        return
+    product_ids = {stock.variant.product_id for stock in stocks}
+    stock_ids = sorted({stock.pk for stock in stocks})
+    transaction.on_commit(partial(catalog_cache_invalidate, product_ids), robust=True)
+    transaction.on_commit(partial(_alerts_check_enqueue, stock_ids), robust=True)
+
+
+# --- allocation ----------------------------------------------------------------------------------
+
+
+def stock_allocate(order_lines: Sequence[OrderLine], *, user=None) -> list[Allocation]:
+    """Hold stock for saved order lines, all lines or none, taking from warehouses by priority.
+
+    Called inside the order's transaction so the order and its allocations commit together. Lines
+    of the same variant are summed before checking, so two lines cannot each see the same units.
+    Lines that already hold allocations are skipped, so a retried call cannot allocate twice.
+    Raises InsufficientStock naming every short variant and what is available.
+    """
+    lines = list(order_lines)
+    if not lines:
+        return []
+    with transaction.atomic():
+        variant_ids = {line.variant_id for line in lines if line.variant_id is not None}
+        stocks = _stocks_locked(variant_id__in=variant_ids, warehouse__is_active=True)
+
+        # Under the lock, so a concurrent retry of the same lines is seen.
+        already = set(
+            Allocation.objects.filter(order_line__in=[line.pk for line in lines]).values_list(
+                "order_line_id", flat=True
+            )
+        )
+        lines = [line for line in lines if line.pk not in already]
+
+        requested: dict[int | None, int] = defaultdict(int)
+        skus: dict[int | None, str] = {}
+        for line in lines:
+            requested[line.variant_id] += line.quantity
+            skus.setdefault(line.variant_id, line.sku)
+
+        by_variant: dict[int, list[Stock]] = defaultdict(list)
+        for stock in stocks:
+            by_variant[stock.variant_id].append(stock)
+        for rows in by_variant.values():
+            rows.sort(key=lambda s: (s.warehouse.priority, s.warehouse.code, s.pk))
+
+        short = []
+        for variant_id, units in requested.items():
+            available = sum(max(s.available, 0) for s in by_variant.get(variant_id, []))
+            if available < units:
+                short.append(
+                    {
+                        "variant_id": variant_id,
+                        "sku": skus[variant_id],
+                        "requested": units,
+                        "available": available,
+                    }
+                )
+        if short:
+            names = ", ".join(
+                _("%(sku)s (requested %(requested)d, available %(available)d)") % row
+                for row in short
+            )
+            raise InsufficientStock(
+                _("Not enough stock for: %(lines)s.") % {"lines": names}, extra={"lines": short}
+            )
+
+        left = {stock.pk: stock.available for stock in stocks}
+        taken: dict[int, int] = defaultdict(int)
+        plan: list[Allocation] = []
+        for line in lines:
+            need = line.quantity
+            for stock in by_variant[line.variant_id]:
+                if need == 0:
+                    break
+                units = min(need, left[stock.pk])
+                if units <= 0:
+                    continue
+                left[stock.pk] -= units
+                taken[stock.pk] += units
+                need -= units
+                plan.append(
+                    Allocation(
+                        order_line=line, stock=stock, quantity=units, quantity_original=units
+                    )
+                )
+
+        touched = [stock for stock in stocks if taken[stock.pk]]
+        for stock in touched:
+            _stock_write(
+                stock,
+                quantity=stock.quantity,
+                allocated=stock.quantity_allocated + taken[stock.pk],
+            )
+        allocations = Allocation.objects.bulk_create(plan)
+    _after_commit(touched)
+    return allocations
+
+
+def _open_allocations_locked(order: Order) -> tuple[list[Stock], list[Allocation]]:
+    """Lock the order's stock rows (pk order), then its open allocations, re-read under the lock so a
+    concurrent release or shipment that committed first leaves nothing to do here."""
+    stock_ids = set(
+        Allocation.objects.filter(order_line__order_id=order.pk, quantity__gt=0).values_list(
+            "stock_id", flat=True
+        )
+    )
+    if not stock_ids:
+        return [], []
+    stocks = _stocks_locked(pk__in=stock_ids)
+    allocations = list(
+        Allocation.objects.select_for_update(of=("self",))
+        .filter(order_line__order_id=order.pk, quantity__gt=0)
+        .order_by("pk")
+    )
+    return stocks, allocations
+
+
+def _open_units_by_stock(allocations: Iterable[Allocation]) -> dict[int, int]:
+    units: dict[int, int] = defaultdict(int)
+    for allocation in allocations:
+        units[allocation.stock_id] += allocation.quantity
+    return units
+
+
+def stock_release(order: Order, *, user=None) -> None:
+    """Give back every open allocation of the order (cancel, expiry, refund before shipping).
+
+    Idempotent: released allocations have quantity 0, so a second call finds nothing open.
+    """
+    with transaction.atomic():
+        stocks, allocations = _open_allocations_locked(order)
+        if not allocations:
+            return
+        units = _open_units_by_stock(allocations)
+        touched = [stock for stock in stocks if units.get(stock.pk)]
+        for stock in touched:
+            allocated = stock.quantity_allocated - units[stock.pk]
+            if allocated < 0:
+                # Drift made elsewhere must not block a cancellation; inventory_check reports it.
+                logger.error(
+                    "stock %s: releasing %s units but only %s allocated",
+                    stock.pk,
+                    units[stock.pk],
+                    stock.quantity_allocated,
+                )
+                allocated = 0
+            _stock_write(stock, quantity=stock.quantity, allocated=allocated)
+        Allocation.objects.filter(pk__in=[a.pk for a in allocations]).update(quantity=0)
+    _after_commit(touched)
+
+
+def stock_ship(order: Order, *, user=None) -> None:
+    """Deduct shipped units from on-hand and allocated together; one `sale` ledger row per stock row.
+
+    Idempotent: shipped allocations have quantity 0, so a second call finds nothing open.
+    """
+    with transaction.atomic():
+        stocks, allocations = _open_allocations_locked(order)
+        if not allocations:
+            return
+        units = _open_units_by_stock(allocations)
+        touched = [stock for stock in stocks if units.get(stock.pk)]
+        for stock in touched:
+            shipped = units[stock.pk]
+            if shipped > stock.quantity_allocated:
+                raise Conflict(
+                    _("Stock of %(sku)s is inconsistent; run inventory_check.")
+                    % {"sku": stock.variant.sku},
+                    code="stock_inconsistent",
+                )
+            before = stock.quantity
+            _stock_write(
+                stock,
+                quantity=before - shipped,
+                allocated=stock.quantity_allocated - shipped,
+            )
+            _ledger_write(
+                stock,
+                before=before,
+                after=stock.quantity,
+                reason=Reason.SALE,
+                reference=order.number,
+                user=user,
+            )
+        Allocation.objects.filter(pk__in=[a.pk for a in allocations]).update(quantity=0)
+    _after_commit(touched)
+
+
+# --- manual changes ------------------------------------------------------------------------------
+
+
+def _stock_change(
+    variant: ProductVariant,
+    warehouse: Warehouse,
+    delta: int,
+    reason: str,
+    *,
+    user=None,
+    note: str = "",
+    reference: str = "",
+) -> Stock:
+    with transaction.atomic():
+        if delta > 0:
+            # get_or_create survives a concurrent insert of the same row (it retries the get).
+            Stock.objects.get_or_create(variant=variant, warehouse=warehouse)
+        stocks = _stocks_locked(variant=variant, warehouse=warehouse)
+        if not stocks:
+            raise StockBelowAllocated(_("There is no stock of this variant in this warehouse."))
+        stock = stocks[0]
+        before = stock.quantity
+        after = before + delta
+        if after < stock.quantity_allocated:
+            raise StockBelowAllocated(
+                _("On hand would be %(after)d but %(allocated)d units are allocated to orders.")
+                % {"after": after, "allocated": stock.quantity_allocated},
+                extra={
+                    "quantity": before,
+                    "quantity_allocated": stock.quantity_allocated,
+                    "available": stock.available,
+                },
+            )
+        _stock_write(stock, quantity=after, allocated=stock.quantity_allocated)
+        _ledger_write(
+            stock,
+            before=before,
+            after=after,
+            reason=reason,
+            reference=reference,
+            user=user,
+            note=note,
+        )
+    _after_commit([stock])
+    return stock
+
+
+def stock_receive(
+    variant: ProductVariant,
+    warehouse: Warehouse,
+    quantity: int,
+    *,
+    user=None,
+    note: str = "",
+    reference: str = "",
+) -> Stock:
+    """Goods arrived (a purchase): creates the stock row if missing; ledger reason `purchase`."""
+    if quantity <= 0:
+        raise InvalidStockChange(_("Received quantity must be positive."))
+    return _stock_change(
+        variant, warehouse, quantity, Reason.PURCHASE, user=user, note=note, reference=reference
+    )
+
+
+def stock_adjust_validate(delta: int, reason: str) -> None:
+    """The sign must fit the reason: purchases and returns add units, damage removes them, and an
+    `adjustment` (a stock count) goes either way. `sale` is not a manual reason: sales are
+    written only by stock_ship, so the ledger's sales match shipped orders."""
+    if reason not in ADJUST_REASONS:
+        raise InvalidStockChange(
+            _("Reason must be one of: %(reasons)s.") % {"reasons": ", ".join(ADJUST_REASONS)}
+        )
+    if delta == 0:
+        raise InvalidStockChange(_("The change must not be zero."))
+    if reason in (Reason.PURCHASE, Reason.RETURN) and delta < 0:
+        raise InvalidStockChange(_("A purchase or return adds units; the change must be positive."))
+    if reason == Reason.DAMAGE and delta > 0:
+        raise InvalidStockChange(_("Damage removes units; the change must be negative."))
+
+
+def stock_adjust(
+    variant: ProductVariant,
+    warehouse: Warehouse,
+    delta: int,
+    reason: str,
+    *,
+    user=None,
+    note: str = "",
+) -> Stock:
+    """A person changes on-hand units; never below what is allocated (StockBelowAllocated, 409)."""
+    stock_adjust_validate(delta, reason)
+    return _stock_change(variant, warehouse, delta, reason, user=user, note=note)
+
+
+def stock_allocation_repair(stock_ids: Iterable[int] | None = None) -> list[tuple[Stock, int, int]]:
+    """Set quantity_allocated to the sum of open allocations where they disagree (inventory_check
+    --fix). Returns (stock, old, new) per repaired row; rows whose open allocations exceed on-hand
+    cannot satisfy the constraints and are left for a person (logged)."""
+    open_sum = Coalesce(Sum("allocations__quantity", filter=Q(allocations__quantity__gt=0)), 0)
+    repaired = []
+    with transaction.atomic():
+        filters = {} if stock_ids is None else {"pk__in": list(stock_ids)}
+        stocks = _stocks_locked(**filters)
+        sums = dict(
+            Stock.objects.filter(pk__in=[s.pk for s in stocks])
+            .annotate(open_units=open_sum)
+            .values_list("pk", "open_units")
+        )
+        for stock in stocks:
+            expected = sums.get(stock.pk, 0)
+            if expected == stock.quantity_allocated:
+                continue
+            if expected > stock.quantity:
+                logger.error(
+                    "stock %s: open allocations %s exceed on hand %s; not repaired",
+                    stock.pk,
+                    expected,
+                    stock.quantity,
+                )
+                continue
+            old = stock.quantity_allocated
+            _stock_write(stock, quantity=stock.quantity, allocated=expected)
+            logger.warning(
+                "stock %s: quantity_allocated repaired %s -> %s", stock.pk, old, expected
+            )
+            repaired.append((stock, old, expected))
+    _after_commit([stock for stock, _old, _new in repaired])
+    return repaired
+
+
+# --- low-stock alerts ----------------------------------------------------------------------------
+
+
+def stock_alerts_check(stock_ids: Iterable[int] | None = None) -> dict[str, int]:
+    """Raise, re-level and resolve low-stock alerts for these stock rows (all when None).
+
+    Idempotent and safe to run concurrently: open alerts are locked in pk order, and the one-open-
+    alert-per-row unique constraint makes a racing duplicate insert a no-op. Rows in inactive
+    warehouses do not count as low (nothing is sold from them), so their alerts resolve.
+    """
+    scope = Q() if stock_ids is None else Q(pk__in=list(stock_ids))
+    low = dict(
+        Stock.objects.filter(scope, warehouse__is_active=True)
+        .filter(quantity__lte=F("quantity_allocated") + F("low_stock_threshold"))
+        .annotate(free=F("quantity") - F("quantity_allocated"))
+        .values_list("pk", "free")
+    )
+    now = timezone.now()
+    counts = {"raised": 0, "resolved": 0, "updated": 0}
+    alert_scope = Q() if stock_ids is None else Q(stock_id__in=list(stock_ids))
+
+    def level_of(free: int) -> str:
+        return StockAlert.Level.OUT if free <= 0 else StockAlert.Level.LOW
+
+    with transaction.atomic():
+        open_alerts = list(
+            StockAlert.objects.select_for_update()
+            .filter(alert_scope, resolved_at__isnull=True)
+            .order_by("pk")
+        )
+        for alert in open_alerts:
+            if alert.stock_id not in low:
+                alert.resolved_at = now
+                alert.save(update_fields=["resolved_at"])
+                counts["resolved"] += 1
+            elif alert.level != level_of(low[alert.stock_id]):
+                alert.level = level_of(low[alert.stock_id])
+                alert.save(update_fields=["level"])
+                counts["updated"] += 1
+        has_open = {alert.stock_id for alert in open_alerts if alert.resolved_at is None}
+        new = [
+            StockAlert(stock_id=pk, level=level_of(free))
+            for pk, free in sorted(low.items())
+            if pk not in has_open
+        ]
+        if new:
+            StockAlert.objects.bulk_create(new, ignore_conflicts=True)
+            counts["raised"] = len(new)
+    return counts
+
+
+def staff_emails() -> list[str]:
+    """Where low-stock digests go: active staff users plus settings.SHOP_STAFF_EMAILS."""
+    users = get_user_model().objects.filter(role="staff", is_active=True).exclude(email="")
+    emails = [*users.values_list("email", flat=True), *settings.SHOP_STAFF_EMAILS]
+    return list(dict.fromkeys(email.strip() for email in emails if email and email.strip()))
+
+
+def stock_alerts_notify() -> int:
+    """Mail staff ONE digest of open alerts not yet mailed, then mark them mailed.
+
+    The alerts are claimed (notified_at set) in a transaction with skip_locked, so two workers
+    never mail the same alert; the mail goes out on commit, and if sending fails the claim is
+    undone so the next run retries. Returns the number of alerts in the digest.
+    """
+    recipients = staff_emails()
+    if not recipients:
+        logger.warning("low-stock alerts pending but no staff e-mail address is known")
+        return 0
+    with transaction.atomic():
+        alerts = list(
+            StockAlert.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("stock__variant__product", "stock__warehouse")
+            .filter(resolved_at__isnull=True, notified_at__isnull=True)
+            .order_by("level", "stock__variant__sku", "pk")
+        )
+        if not alerts:
+            return 0
+        StockAlert.objects.filter(pk__in=[a.pk for a in alerts]).update(notified_at=timezone.now())
+        transaction.on_commit(partial(_digest_send, alerts, recipients))
+    return len(alerts)
+
+
+def _digest_send(alerts: list[StockAlert], recipients: list[str]) -> None:
+    context = {"alerts": alerts, "shop_name": settings.SHOP_NAME, "site_url": settings.SITE_URL}
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = render_to_string("inventory/email/low_stock_subject.txt", context)
+        body = render_to_string("inventory/email/low_stock_digest.txt", context)
+    try:
+        send_mail(" ".join(subject.split()), body, None, recipients)
+    except Exception:
+        logger.exception("low-stock digest could not be sent; it will be retried")
+        StockAlert.objects.filter(pk__in=[a.pk for a in alerts]).update(notified_at=None)
