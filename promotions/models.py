@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -55,6 +57,9 @@ class CouponTemplate(models.Model):
                 condition=Q(valid_to__gt=models.F("valid_from")),
                 name="promotions_tpl_valid_range",
             ),
+            # Shoppers type codes in any case and coupon_quote matches them case-insensitively,
+            # so "SAVE10" and "save10" must not be two templates.
+            models.UniqueConstraint(Lower("code"), name="promotions_tpl_code_ci_unique"),
         ]
 
     def __str__(self):
@@ -89,6 +94,21 @@ class UserCoupon(models.Model):
         verbose_name = _("user coupon")
         verbose_name_plural = _("user coupons")
         ordering = ["-claimed_at"]
+        indexes = [models.Index(fields=["user", "template"], name="promotions_uc_user_tpl")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="used") | Q(used_at__isnull=False),
+                name="promotions_uc_used_has_time",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.template.code} / {self.user}"
+
+    @property
+    def current_status(self) -> str:
+        """The status a shopper should see: an unused coupon whose template ended is expired even
+        before the hourly Beat task has written it (promotions.queries filters the same way)."""
+        if self.status == self.Status.UNUSED and self.template.valid_to <= timezone.now():
+            return self.Status.EXPIRED
+        return self.status
