@@ -1,1 +1,106 @@
-# Register your models here.
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from accounts import services
+from accounts.models import Address, User
+
+
+class AddressInline(admin.TabularInline):
+    model = Address
+    extra = 0
+    fields = [
+        "full_name",
+        "phone",
+        "province",
+        "city",
+        "district",
+        "street",
+        "postal_code",
+        "is_default",
+    ]
+    readonly_fields = ["is_default"]  # changed through the address admin, which keeps one default
+
+    def has_add_permission(self, request, obj=None):
+        # A new address goes through address_create (first one becomes the default).
+        return False
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ["username", "email", "phone", "role", "is_active", "date_joined"]
+    list_filter = ["role", "is_active", "is_staff", "is_superuser"]
+    search_fields = ["username", "email", "phone", "wechat_openid"]
+    ordering = ["-date_joined"]
+    inlines = [AddressInline]
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Personal info"), {"fields": ("first_name", "last_name", "email", "phone", "avatar")}),
+        (_("Shop"), {"fields": ("role", "wechat_openid")}),
+        (
+            _("Permissions"),
+            {
+                "fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions"),
+                "description": _(
+                    "Admin access follows the role: staff are superusers, merchants get the "
+                    "merchant group, customers have no admin access."
+                ),
+            },
+        ),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": (
+                    "username",
+                    "email",
+                    "role",
+                    "usable_password",
+                    "password1",
+                    "password2",
+                ),
+            },
+        ),
+    )
+    readonly_fields = ["is_staff", "is_superuser", "last_login", "date_joined"]
+
+    def save_related(self, request, form, formsets, change):
+        # The role decides is_staff, is_superuser and the merchant group; user_set_role keeps them
+        # in step, as the management commands do. It runs after the form saved its group list,
+        # which would otherwise drop the merchant group again. Only when the role changed, so that
+        # editing a `createsuperuser` account (role customer) does not demote it.
+        super().save_related(request, form, formsets, change)
+        if not change or "role" in form.changed_data:
+            services.user_set_role(form.instance, form.instance.role)
+
+
+@admin.register(Address)
+class AddressAdmin(admin.ModelAdmin):
+    list_display = ["full_name", "user", "phone", "province", "city", "is_default", "created_at"]
+    list_filter = ["is_default", "province"]
+    search_fields = ["full_name", "phone", "user__username", "user__email", "street"]
+    list_select_related = ["user"]
+    autocomplete_fields = ["user"]
+
+    def save_model(self, request, obj, form, change):
+        data = {name: form.cleaned_data[name] for name in services.ADDRESS_FIELDS}
+        if change:
+            saved = services.address_update(
+                obj.user, obj.pk, is_default=form.cleaned_data["is_default"], **data
+            )
+        else:
+            saved = services.address_create(
+                form.cleaned_data["user"], is_default=form.cleaned_data["is_default"], **data
+            )
+        obj.pk = saved.pk
+        obj.is_default = saved.is_default
+
+    def delete_model(self, request, obj):
+        services.address_delete(obj.user, obj.pk)
+
+    def delete_queryset(self, request, queryset):
+        for address in queryset.select_related("user"):
+            services.address_delete(address.user, address.pk)

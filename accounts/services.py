@@ -1,12 +1,45 @@
-"""Write operations on users and addresses."""
+"""Write operations on users and addresses.
+
+Every way in (API, pages, admin, commands) goes through these functions, so each rule lives here once.
+"""
 
 from __future__ import annotations
 
-from django.contrib.auth.models import Group
-from django.db import transaction
+import logging
+import secrets
+from dataclasses import dataclass
 
-from accounts.models import User
+import requests
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from accounts.models import Address, User
 from accounts.roles import MERCHANT_GROUP
+from shop.exceptions import DomainError, NotFound
+
+logger = logging.getLogger(__name__)
+
+ADDRESS_FIELDS = (
+    "full_name",
+    "phone",
+    "country",
+    "province",
+    "city",
+    "district",
+    "street",
+    "postal_code",
+)
+
+
+# --- Users -------------------------------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -47,3 +80,336 @@ def user_create(
     if role != User.Role.CUSTOMER:
         user_set_role(user, role)
     return user
+
+
+def _username_taken(username: str, *, exclude_pk: int | None = None) -> bool:
+    qs = User.objects.filter(username__iexact=username)
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs.exists()
+
+
+def _email_taken(email: str, *, exclude_pk: int | None = None) -> bool:
+    qs = User.objects.filter(email__iexact=email)
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs.exists()
+
+
+def user_register(*, username: str, email: str, password: str, phone: str = "") -> User:
+    """Self-registration of a shopper (API and page).
+
+    Usernames and e-mails are compared case-insensitively, so `Alice` cannot sign up next to `alice`
+    and be confused with her at login. Errors come back as a field map (django ValidationError with a
+    dict), which the API and the forms both show next to the field.
+    """
+    email = User.objects.normalize_email(email).strip()
+    errors: dict[str, list] = {}
+    if _username_taken(username):
+        errors["username"] = [_("A user with that username already exists.")]
+    if _email_taken(email):
+        errors["email"] = [_("A user with that email address already exists.")]
+    try:
+        password_validation.validate_password(password, User(username=username, email=email))
+    except ValidationError as exc:
+        errors["password"] = list(exc.messages)
+    if errors:
+        raise ValidationError(errors)
+    try:
+        return user_create(username=username, email=email, password=password, phone=phone)
+    except IntegrityError as exc:
+        # Two sign-ups raced past the checks above; the unique constraints decided.
+        raise ValidationError(
+            {"username": [_("A user with that username already exists.")]}
+        ) from exc
+
+
+def user_update_profile(user: User, *, email: str | None = None, phone: str | None = None) -> User:
+    """Change what a user may change about themself: e-mail and phone (never the role)."""
+    fields = []
+    if email is not None:
+        email = User.objects.normalize_email(email).strip()
+        if _email_taken(email, exclude_pk=user.pk):
+            raise ValidationError({"email": [_("A user with that email address already exists.")]})
+        user.email = email
+        fields.append("email")
+    if phone is not None:
+        user.phone = phone
+        fields.append("phone")
+    if fields:
+        user.save(update_fields=fields)
+    return user
+
+
+def password_change(user: User, *, old_password: str, new_password: str) -> User:
+    """Change a password, proving knowledge of the old one first."""
+    if not user.check_password(old_password):
+        raise ValidationError({"old_password": [_("Your old password was entered incorrectly.")]})
+    try:
+        password_validation.validate_password(new_password, user)
+    except ValidationError as exc:
+        raise ValidationError({"new_password": list(exc.messages)}) from exc
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    return user
+
+
+def staff_account_ensure(
+    *, username: str, email: str, password: str, role: str
+) -> tuple[User, bool]:
+    """Create or update a merchant/staff account for operators (management commands).
+
+    Idempotent: running it again sets the same role and password. Returns (user, created).
+    """
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise ValidationError({"email": list(exc.messages)}) from exc
+    user = User.objects.filter(username=username).first()
+    try:
+        password_validation.validate_password(
+            password, user or User(username=username, email=email)
+        )
+    except ValidationError as exc:
+        raise ValidationError({"password": list(exc.messages)}) from exc
+    if _email_taken(email, exclude_pk=user.pk if user else None):
+        raise ValidationError({"email": [_("A user with that email address already exists.")]})
+    with transaction.atomic():
+        if user is None:
+            return user_create(username=username, email=email, password=password, role=role), True
+        user.email = email
+        user.set_password(password)
+        user.save(update_fields=["email", "password"])
+        user_set_role(user, role)
+    return user, False
+
+
+# --- JWT tokens --------------------------------------------------------------------------------------
+
+
+class RefreshTokenInvalid(DomainError):
+    status_code = 401
+    code = "token_not_valid"
+    default_detail = _("The refresh token is invalid, expired or already used.")
+
+
+class RefreshTokenNotOwned(DomainError):
+    status_code = 400
+    code = "refresh_token_not_owned"
+    default_detail = _("This refresh token does not belong to you.")
+
+
+def auth_tokens_for(user: User) -> dict[str, str]:
+    """A fresh refresh token (recorded as outstanding, so it can be blacklisted) and its access token."""
+    refresh = RefreshToken.for_user(user)
+    return {"access": str(refresh.access_token), "refresh": str(refresh)}
+
+
+def _refresh_parse(raw: str) -> RefreshToken:
+    try:
+        return RefreshToken(raw)  # signature, expiry, type and blacklist
+    except TokenError as exc:
+        raise RefreshTokenInvalid() from exc
+
+
+@transaction.atomic
+def auth_tokens_refresh(raw_refresh: str) -> dict[str, str]:
+    """Rotate a refresh token: blacklist it and hand out a new pair.
+
+    The outstanding row is locked before the blacklist is read again, so two concurrent refreshes
+    with the same token cannot both succeed; the second sees it blacklisted (401), which is how a
+    stolen-and-replayed refresh token shows itself.
+    """
+    refresh = _refresh_parse(raw_refresh)
+    jti = refresh["jti"]
+    OutstandingToken.objects.select_for_update().filter(jti=jti).first()
+    if BlacklistedToken.objects.filter(token__jti=jti).exists():
+        raise RefreshTokenInvalid()
+    user = User.objects.filter(pk=refresh.get("user_id")).first()
+    if user is None or not user.is_active:
+        raise RefreshTokenInvalid(_("No active account found for the given token."))
+    refresh.blacklist()
+    return auth_tokens_for(user)
+
+
+def auth_logout(user: User, raw_refresh: str) -> None:
+    """Blacklist the caller's refresh token, so it can never mint access tokens again.
+
+    A bad token is the request's fault (400), not the caller's authentication (their access token
+    was fine), so the client does not mistake it for "log in again".
+    """
+    try:
+        refresh = RefreshToken(raw_refresh)
+    except TokenError as exc:
+        raise DomainError(
+            _("The refresh token is invalid, expired or already revoked."),
+            code="refresh_token_invalid",
+        ) from exc
+    if str(refresh.get("user_id")) != str(user.pk):
+        raise RefreshTokenNotOwned()
+    refresh.blacklist()
+
+
+# --- WeChat mini-program login ----------------------------------------------------------------------
+
+
+class WeChatNotConfigured(DomainError):
+    status_code = 503
+    code = "wechat_not_configured"
+    default_detail = _("WeChat login is not configured.")
+
+
+class WeChatCodeInvalid(DomainError):
+    status_code = 400
+    code = "wechat_code_invalid"
+    default_detail = _("The WeChat login code is invalid or expired.")
+
+
+class WeChatUnavailable(DomainError):
+    status_code = 502
+    code = "wechat_unavailable"
+    default_detail = _("WeChat could not be reached. Please try again.")
+
+
+@dataclass(frozen=True)
+class WeChatLogin:
+    user: User
+    created: bool
+
+
+def wechat_code2session(code: str) -> str:
+    """Exchange a mini-program login code for the user's openid (WeChat's jscode2session).
+
+    Any failure talking to WeChat is a 502 for the client; an answer with errcode is a bad code (400).
+    """
+    if not settings.WECHAT_MINI_APPID or not settings.WECHAT_MINI_SECRET:
+        raise WeChatNotConfigured()
+    params = {
+        "appid": settings.WECHAT_MINI_APPID,
+        "secret": settings.WECHAT_MINI_SECRET,
+        "js_code": code,
+        "grant_type": "authorization_code",
+    }
+    try:
+        response = requests.get(
+            settings.WECHAT_CODE2SESSION_URL, params=params, timeout=settings.WECHAT_TIMEOUT_SECONDS
+        )
+        response.raise_for_status()
+        data = response.json()
+    except (requests.RequestException, ValueError) as exc:
+        logger.warning("wechat code2session failed: %s", exc.__class__.__name__)
+        raise WeChatUnavailable() from exc
+    if not isinstance(data, dict):
+        raise WeChatUnavailable()
+    if data.get("errcode", 0) != 0:
+        logger.info("wechat code2session errcode=%s", data.get("errcode"))
+        raise WeChatCodeInvalid()
+    openid = data.get("openid")
+    if not openid or not isinstance(openid, str):
+        raise WeChatUnavailable()
+    return openid
+
+
+def _wechat_username() -> str:
+    while True:
+        username = f"wx_{secrets.token_hex(6)}"
+        if not _username_taken(username):
+            return username
+
+
+def user_login_wechat(*, code: str) -> WeChatLogin:
+    """Find or create the customer behind a WeChat mini-program login code.
+
+    The user gets an unusable password (they log in through WeChat only) and a placeholder e-mail
+    under the reserved `.invalid` domain, unique because the openid is.
+    """
+    openid = wechat_code2session(code)
+    user = User.objects.filter(wechat_openid=openid).first()
+    if user is not None:
+        if not user.is_active:
+            raise DomainError(_("This account is disabled."), code="account_disabled")
+        return WeChatLogin(user=user, created=False)
+    try:
+        with transaction.atomic():
+            user = user_create(
+                username=_wechat_username(),
+                email=f"{openid}@wechat.invalid",
+                password=None,
+                wechat_openid=openid,
+            )
+    except IntegrityError:
+        # The same code was exchanged twice at once; the other request created the user.
+        user = User.objects.get(wechat_openid=openid)
+        return WeChatLogin(user=user, created=False)
+    return WeChatLogin(user=user, created=True)
+
+
+# --- Addresses ---------------------------------------------------------------------------------------
+
+
+def _address_for(user: User, address_id: int, *, lock: bool = False) -> Address:
+    qs = Address.objects.filter(user=user)
+    if lock:
+        qs = qs.select_for_update()
+    address = qs.filter(pk=address_id).first()
+    if address is None:
+        # Someone else's address is "not found", not "forbidden": ids are not an oracle.
+        raise NotFound(_("Address not found."), code="address_not_found")
+    return address
+
+
+def _lock_user(user: User) -> None:
+    # Serialises address writes of one user, so two requests cannot both make "the first address"
+    # or leave two defaults behind.
+    User.objects.select_for_update().filter(pk=user.pk).first()
+
+
+@transaction.atomic
+def address_create(user: User, *, is_default: bool = False, **fields) -> Address:
+    """Add an address. The first one becomes the default; a new default replaces the old one."""
+    _lock_user(user)
+    has_any = Address.objects.filter(user=user).exists()
+    make_default = is_default or not has_any
+    if make_default:
+        Address.objects.filter(user=user, is_default=True).update(is_default=False)
+    data = {name: value for name, value in fields.items() if name in ADDRESS_FIELDS}
+    return Address.objects.create(user=user, is_default=make_default, **data)
+
+
+@transaction.atomic
+def address_update(
+    user: User, address_id: int, *, is_default: bool | None = None, **fields
+) -> Address:
+    """Change an address. Making it the default clears the old default in the same transaction.
+
+    Un-defaulting the only default is ignored: a user with addresses always has exactly one default.
+    """
+    _lock_user(user)
+    address = _address_for(user, address_id, lock=True)
+    for name, value in fields.items():
+        if name in ADDRESS_FIELDS:
+            setattr(address, name, value)
+    if is_default and not address.is_default:
+        Address.objects.filter(user=user, is_default=True).update(is_default=False)
+        address.is_default = True
+    address.save()
+    return address
+
+
+@transaction.atomic
+def address_set_default(user: User, address_id: int) -> Address:
+    return address_update(user, address_id, is_default=True)
+
+
+@transaction.atomic
+def address_delete(user: User, address_id: int) -> None:
+    """Delete an address; when it was the default, the most recent other address takes over."""
+    _lock_user(user)
+    address = _address_for(user, address_id, lock=True)
+    was_default = address.is_default
+    address.delete()
+    if was_default:
+        successor = Address.objects.filter(user=user).order_by("-created_at", "-pk").first()
+        if successor is not None:
+            successor.is_default = True
+            successor.save(update_fields=["is_default", "updated_at"])

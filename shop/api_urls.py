@@ -1,8 +1,27 @@
 """Everything under /api/v1/: each domain contributes its own api/urls.py."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
+from rest_framework.decorators import (
+    api_view,
+    authentication_classes,
+    permission_classes,
+    schema,
+)
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny
 
 app_name = "api"
+
+
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
+@authentication_classes([])
+@permission_classes([AllowAny])
+@schema(None)
+def not_found(request, *args, **kwargs):
+    """Any path under /api/v1/ that no app claims: a JSON 404 in the API's error format, not an
+    HTML page (and not APPEND_SLASH's 500 for a POST without its trailing slash)."""
+    raise NotFound()
+
 
 urlpatterns = [
     path("", include("accounts.api.urls")),
@@ -12,4 +31,6 @@ urlpatterns = [
     path("", include("promotions.api.urls")),
     path("", include("payments.api.urls")),
     path("", include("recommendations.api.urls")),
+    # Last: nothing else matched.
+    re_path(r"^.*$", not_found, name="not-found"),
 ]

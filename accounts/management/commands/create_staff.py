@@ -1,0 +1,7 @@
+from accounts.management.commands._staff_account import StaffAccountCommand
+from accounts.models import User
+
+
+class Command(StaffAccountCommand):
+    help = "Create or update a staff account (superuser in the admin). Idempotent."
+    role = User.Role.STAFF

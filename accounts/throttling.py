@@ -1,0 +1,64 @@
+"""Failed-login limiter shared by the JWT token endpoint and the login page.
+
+A counter per (username, client IP) lives in the cache for LOGIN_FAILURE_WINDOW seconds from the
+first failure. `cache.add` + `cache.incr` are atomic on Redis (SET NX, INCRBY keeps the TTL) and on
+locmem (a lock), so concurrent guesses cannot slip past the limit, and several app servers share the
+count when Redis is the cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, status
+from rest_framework.throttling import BaseThrottle
+
+
+class TooManyLoginAttempts(exceptions.Throttled):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_detail = _("Too many failed login attempts. Please try again later.")
+    default_code = "too_many_login_attempts"
+
+    def __init__(self, wait: int | None = None):
+        super().__init__(wait=wait, detail=self.default_detail, code=self.default_code)
+
+
+def client_ip(request) -> str:
+    """The client's address, honouring NUM_PROXIES exactly as DRF's throttles do."""
+    return BaseThrottle().get_ident(request)
+
+
+def _key(username: str, ip: str) -> str:
+    # Hashed so that any username (spaces, unicode, 10 kB of junk) makes a valid memcached/Redis key.
+    raw = f"{(username or '').strip().lower()}|{ip}".encode()
+    return "login-failures:" + hashlib.sha256(raw).hexdigest()
+
+
+def login_failures_exceeded(username: str, ip: str) -> bool:
+    return (cache.get(_key(username, ip)) or 0) >= settings.LOGIN_FAILURE_LIMIT
+
+
+def login_failure_record(username: str, ip: str) -> int:
+    """Count one failed attempt; returns the count in the current window."""
+    key = _key(username, ip)
+    window = settings.LOGIN_FAILURE_WINDOW
+    cache.add(key, 0, timeout=window)
+    try:
+        return cache.incr(key)
+    except ValueError:
+        # The window expired between add and incr: this failure opens a new one.
+        cache.add(key, 1, timeout=window)
+        return 1
+
+
+def login_failures_reset(username: str, ip: str) -> None:
+    cache.delete(_key(username, ip))
+
+
+def login_check_allowed(username: str, ip: str) -> None:
+    """Raise TooManyLoginAttempts while the (username, IP) pair is locked out."""
+    if login_failures_exceeded(username, ip):
+        raise TooManyLoginAttempts(wait=settings.LOGIN_FAILURE_WINDOW)
