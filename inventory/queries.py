@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import F, Sum
+from django.db.models import F, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from inventory.models import Stock, Warehouse
+from inventory.models import Allocation, Stock, StockMovement, Warehouse
 
 
 def variant_availability(variant_ids: Iterable[int]) -> dict[int, int]:
@@ -37,3 +38,50 @@ def default_warehouse() -> Warehouse:
             code="main", defaults={"name": _("Main warehouse")}
         )
     return warehouse
+
+
+def _open_allocation_units():
+    return Coalesce(
+        Subquery(
+            Allocation.objects.filter(stock_id=OuterRef("pk"), quantity__gt=0)
+            .values("stock_id")
+            .annotate(units=Sum("quantity"))
+            .values("units")
+        ),
+        0,
+    )
+
+
+def _ledger_units():
+    return Coalesce(
+        Subquery(
+            StockMovement.objects.filter(stock_id=OuterRef("pk"))
+            .values("stock_id")
+            .annotate(units=Sum("delta"))
+            .values("units")
+        ),
+        0,
+    )
+
+
+def stock_allocation_drift(stock_ids: Iterable[int] | None = None):
+    """Stock rows whose quantity_allocated differs from the sum of their open allocations, with
+    `open_units`. Subqueries, not joins, so the two sums cannot multiply each other."""
+    qs = Stock.objects.all() if stock_ids is None else Stock.objects.filter(pk__in=stock_ids)
+    return (
+        qs.annotate(open_units=_open_allocation_units())
+        .exclude(quantity_allocated=F("open_units"))
+        .select_related("variant", "warehouse")
+        .order_by("pk")
+    )
+
+
+def stock_ledger_drift(stock_ids: Iterable[int] | None = None):
+    """Stock rows whose quantity differs from the sum of their ledger deltas, with `ledger_units`."""
+    qs = Stock.objects.all() if stock_ids is None else Stock.objects.filter(pk__in=stock_ids)
+    return (
+        qs.annotate(ledger_units=_ledger_units())
+        .exclude(quantity=F("ledger_units"))
+        .select_related("variant", "warehouse")
+        .order_by("pk")
+    )

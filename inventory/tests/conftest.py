@@ -1,0 +1,26 @@
+import pytest
+
+from catalog.tests.factories import VariantFactory
+from inventory import services
+from inventory.tests.factories import WarehouseFactory
+
+
+@pytest.fixture
+def warehouse(db):
+    return WarehouseFactory(code="main", priority=10)
+
+
+@pytest.fixture
+def second_warehouse(db):
+    return WarehouseFactory(code="backup", priority=20)
+
+
+@pytest.fixture
+def variant(db):
+    return VariantFactory()
+
+
+@pytest.fixture
+def stocked(variant, warehouse):
+    """`variant` with 10 units received in `warehouse` (through the service, so the ledger agrees)."""
+    return services.stock_receive(variant, warehouse, 10)
