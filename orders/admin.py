@@ -1,1 +1,262 @@
-# Register your models here.
+"""Orders in the admin: read-only records, changed only through the services (actions)."""
+
+import csv
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpResponse
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from orders import services
+from orders.models import Cart, CartItem, Order, OrderEvent, OrderLine, Shipment
+from shop.exceptions import DomainError
+
+
+class _ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class OrderLineInline(_ReadOnlyInline):
+    model = OrderLine
+    fields = ["product_name", "variant_name", "sku", "unit_price", "quantity", "line_total"]
+    readonly_fields = fields
+
+
+class OrderEventInline(_ReadOnlyInline):
+    model = OrderEvent
+    fields = ["created_at", "kind", "from_status", "to_status", "actor", "note"]
+    readonly_fields = fields
+
+
+class ShipmentInline(_ReadOnlyInline):
+    model = Shipment
+    fields = ["carrier", "tracking_number", "shipped_by", "created_at"]
+    readonly_fields = fields
+
+
+class ShipForm(forms.Form):
+    carrier = forms.CharField(label=_("carrier"), max_length=64)
+    tracking_number = forms.CharField(label=_("tracking number"), max_length=64)
+
+
+CSV_FIELDS = [
+    "number",
+    "created_at",
+    "user",
+    "status",
+    "payment_status",
+    "payment_method",
+    "subtotal",
+    "discount_amount",
+    "tax_amount",
+    "shipping_amount",
+    "total",
+    "refunded_amount",
+    "coupon_code",
+    "full_name",
+    "phone",
+    "address",
+]
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = [
+        "number",
+        "user",
+        "status",
+        "payment_status",
+        "total",
+        "payment_method",
+        "created_at",
+    ]
+    list_filter = ["status", "payment_status", ("created_at", admin.DateFieldListFilter)]
+    search_fields = [
+        "number",
+        "user__username",
+        "user__email",
+        "shipping_address__phone",
+    ]
+    date_hierarchy = "created_at"
+    list_select_related = ["user"]
+    inlines = [OrderLineInline, ShipmentInline, OrderEventInline]
+    actions = ["ship_orders", "cancel_orders", "refund_orders", "export_csv"]
+    fieldsets = [
+        (None, {"fields": ["number", "user", "status", "payment_status", "payment_method"]}),
+        (
+            _("Amounts"),
+            {
+                "fields": [
+                    "currency",
+                    "subtotal",
+                    "discount_amount",
+                    "tax_amount",
+                    "shipping_amount",
+                    "total",
+                    "refunded_amount",
+                    "coupon_code",
+                ]
+            },
+        ),
+        (_("Delivery"), {"fields": ["shipping_address", "notes"]}),
+        (
+            _("Dates"),
+            {
+                "fields": [
+                    "created_at",
+                    "expires_at",
+                    "paid_at",
+                    "shipped_at",
+                    "delivered_at",
+                    "cancelled_at",
+                ]
+            },
+        ),
+    ]
+    # Everything but the notes: status and money change only through the actions (services).
+    readonly_fields = [
+        "number",
+        "user",
+        "status",
+        "payment_status",
+        "payment_method",
+        "currency",
+        "subtotal",
+        "discount_amount",
+        "tax_amount",
+        "shipping_amount",
+        "total",
+        "refunded_amount",
+        "coupon_code",
+        "shipping_address",
+        "created_at",
+        "expires_at",
+        "paid_at",
+        "shipped_at",
+        "delivered_at",
+        "cancelled_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def _apply(self, request, queryset, operation, done_message):
+        done = 0
+        for order in queryset.order_by("pk"):
+            try:
+                operation(order)
+            except DomainError as exc:
+                self.message_user(request, f"{order.number}: {exc.detail}", messages.ERROR)
+            else:
+                done += 1
+        if done:
+            self.message_user(request, done_message % {"count": done}, messages.SUCCESS)
+
+    @admin.action(description=_("Ship selected orders"), permissions=["change"])
+    def ship_orders(self, request, queryset):
+        """Ask for carrier and tracking number on an intermediate page, then ship each order."""
+        form = ShipForm(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            self._apply(
+                request,
+                queryset,
+                lambda order: services.order_ship(order, actor=request.user, **form.cleaned_data),
+                _("%(count)d order(s) shipped."),
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Ship orders"),
+            "orders": queryset,
+            "form": form,
+            "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/orders/order/ship.html", context)
+
+    @admin.action(description=_("Cancel selected orders"), permissions=["change"])
+    def cancel_orders(self, request, queryset):
+        self._apply(
+            request,
+            queryset,
+            lambda order: services.order_cancel(order, actor=request.user, reason="admin"),
+            _("%(count)d order(s) cancelled."),
+        )
+
+    @admin.action(description=_("Refund selected orders in full"), permissions=["change"])
+    def refund_orders(self, request, queryset):
+        def refund(order):
+            services.order_refund(
+                order,
+                amount=order.total - order.refunded_amount,
+                reason="admin",
+                actor=request.user,
+            )
+
+        self._apply(request, queryset, refund, _("%(count)d order(s) refunded."))
+
+    @admin.action(description=_("Export selected orders as CSV"), permissions=["view"])
+    def export_csv(self, request, queryset):
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="orders-{stamp}.csv"'
+        response.write("\ufeff")  # so spreadsheet programs read the Chinese text as UTF-8
+        writer = csv.writer(response)
+        writer.writerow(CSV_FIELDS)
+        for order in queryset.select_related("user").order_by("created_at", "pk"):
+            address = order.shipping_address or {}
+            writer.writerow(
+                [
+                    order.number,
+                    timezone.localtime(order.created_at).isoformat(),
+                    order.user.get_username(),
+                    order.status,
+                    order.payment_status,
+                    order.payment_method,
+                    order.subtotal,
+                    order.discount_amount,
+                    order.tax_amount,
+                    order.shipping_amount,
+                    order.total,
+                    order.refunded_amount,
+                    order.coupon_code,
+                    address.get("full_name", ""),
+                    address.get("phone", ""),
+                    " ".join(
+                        str(address.get(k) or "")
+                        for k in ("province", "city", "district", "street", "postal_code")
+                    ).strip(),
+                ]
+            )
+        count = queryset.count()
+        self.message_user(
+            request, ngettext("%d order exported.", "%d orders exported.", count) % count
+        )
+        return response
+
+
+class CartItemInline(admin.TabularInline):
+    model = CartItem
+    extra = 0
+    raw_id_fields = ["variant"]
+
+
+@admin.register(Cart)
+class CartAdmin(admin.ModelAdmin):
+    list_display = ["token", "user", "updated_at"]
+    search_fields = ["token", "user__username", "user__email"]
+    raw_id_fields = ["user"]
+    inlines = [CartItemInline]

@@ -1,0 +1,47 @@
+"""Where a request's guest cart token comes from: the X-Cart-Token header (mobile clients) or the
+session (pages), and the login hook that merges the session's guest cart into the user's cart."""
+
+from __future__ import annotations
+
+import logging
+
+from shop.exceptions import DomainError
+
+logger = logging.getLogger(__name__)
+
+SESSION_KEY = "cart_token"
+HEADER = "HTTP_X_CART_TOKEN"
+
+
+def request_cart_token(request) -> str | None:
+    token = request.META.get(HEADER)
+    if token:
+        return token.strip()
+    session = getattr(request, "session", None)
+    return session.get(SESSION_KEY) if session is not None else None
+
+
+def remember_cart_token(request, token) -> None:
+    """Keep a page visitor's guest token in their session (API clients use the header instead)."""
+    session = getattr(request, "session", None)
+    if session is not None and session.get(SESSION_KEY) != str(token):
+        session[SESSION_KEY] = str(token)
+
+
+def cart_merge_on_login(sender, request, user, **kwargs) -> None:
+    """user_logged_in receiver: a page visitor's guest cart joins their own cart at login."""
+    from orders.services import cart_merge
+
+    session = getattr(request, "session", None) if request is not None else None
+    token = session.get(SESSION_KEY) if session is not None else None
+    if not token:
+        return
+    try:
+        cart_merge(user, token=token)
+    except DomainError:
+        pass  # the guest cart is gone already; nothing to merge
+    except Exception:
+        # A failed merge must never make login fail; the guest cart stays for a later try.
+        logger.exception("cart merge at login failed")
+        return
+    session.pop(SESSION_KEY, None)

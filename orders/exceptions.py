@@ -1,0 +1,70 @@
+"""Domain errors of carts and orders (machine codes stay English; details are translatable)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from shop.exceptions import Conflict, DomainError, NotFound
+
+
+class InvalidTransition(Conflict):
+    code = "invalid_transition"
+    default_detail = _("The order cannot change to that status from its current status.")
+
+
+class OrderNotPayable(Conflict):
+    """Payment arrived for an order that can no longer take it (cancelled or expired).
+
+    The payments app catches this and refunds the money; the order itself is not touched.
+    """
+
+    code = "order_not_payable"
+    default_detail = _("This order can no longer be paid.")
+
+
+class CartEmpty(DomainError):
+    code = "cart_empty"
+    default_detail = _("Your cart is empty.")
+
+
+class CartItemNotFound(NotFound):
+    code = "cart_item_not_found"
+    default_detail = _("Cart item not found.")
+
+
+class CartNotFound(NotFound):
+    code = "cart_not_found"
+    default_detail = _("Cart not found.")
+
+
+class VariantNotFound(NotFound):
+    code = "variant_not_found"
+    default_detail = _("This product variant does not exist.")
+
+
+class VariantInactive(Conflict):
+    code = "variant_inactive"
+    default_detail = _("This product is no longer sold.")
+
+
+class QuantityInvalid(DomainError):
+    code = "quantity_invalid"
+    default_detail = _("The quantity is out of range.")
+
+
+class PaymentMethodInvalid(DomainError):
+    code = "payment_method_invalid"
+    default_detail = _("This payment method is not available.")
+
+
+class AddressInvalid(DomainError):
+    code = "address_invalid"
+    default_detail = _("The shipping address is incomplete.")
+
+
+class RefundInvalid(DomainError):
+    code = "refund_invalid"
+    default_detail = _("The refund amount is not valid for this order.")
+
+
+class AmountMismatch(DomainError):
+    code = "amount_mismatch"
+    default_detail = _("The paid amount does not match the order total.")

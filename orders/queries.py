@@ -1,0 +1,185 @@
+"""Reads of carts and orders, with their related rows fetched up front (no N+1)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import (
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, TruncDate
+
+from catalog.models import ProductImage
+from inventory.queries import variant_availability
+from orders.models import Cart, CartItem, Order, OrderEvent, OrderLine
+from shop.api.permissions import is_staff_user
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+PAID_STATUSES = (
+    Order.PaymentStatus.PAID,
+    Order.PaymentStatus.PARTIALLY_REFUNDED,
+    Order.PaymentStatus.REFUNDED,
+)
+
+
+# --- Cart ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class CartLineView:
+    item: CartItem
+    unit_price: Decimal
+    line_total: Decimal
+    image: str | None
+    available_quantity: int
+    problem: str | None
+
+    @property
+    def available(self) -> bool:
+        return self.problem is None
+
+
+@dataclass
+class CartView:
+    """A cart as the shopper sees it: current prices, and each line's problem if it has one."""
+
+    token: str | None
+    lines: list[CartLineView] = field(default_factory=list)
+
+    @property
+    def total_items(self) -> int:
+        return sum(line.item.quantity for line in self.lines)
+
+    @property
+    def subtotal(self) -> Decimal:
+        return sum((line.line_total for line in self.lines), ZERO).quantize(CENT)
+
+
+def _image_url(product) -> str | None:
+    images = list(product.images.all())
+    if not images:
+        return None
+    image = images[0]
+    chosen = image.thumbnail or image.image
+    return chosen.url if chosen else None
+
+
+def cart_view(cart: Cart | None) -> CartView:
+    """The cart with current prices and availability: four queries whatever its size."""
+    if cart is None:
+        return CartView(token=None)
+    items = list(
+        CartItem.objects.filter(cart=cart)
+        .select_related("variant__product")
+        .prefetch_related(
+            Prefetch(
+                "variant__product__images",
+                queryset=ProductImage.objects.order_by("-is_primary", "sort_order", "id"),
+            )
+        )
+    )
+    availability = variant_availability([item.variant_id for item in items])
+    lines = []
+    for item in items:
+        variant = item.variant
+        available = availability.get(variant.pk, 0)
+        if not (variant.is_active and variant.product.is_active):
+            problem = "inactive"
+        elif item.quantity > available:
+            problem = "insufficient_stock"
+        else:
+            problem = None
+        lines.append(
+            CartLineView(
+                item=item,
+                unit_price=variant.price,
+                line_total=(variant.price * item.quantity).quantize(CENT),
+                image=_image_url(variant.product),
+                available_quantity=available,
+                problem=problem,
+            )
+        )
+    return CartView(token=str(cart.token), lines=lines)
+
+
+# --- Orders -------------------------------------------------------------------------------------------
+
+
+def order_list(user) -> QuerySet[Order]:
+    """Orders a user may see (their own; staff: all) with lines and shipments prefetched."""
+    qs = Order.objects.prefetch_related(
+        Prefetch("lines", queryset=OrderLine.objects.order_by("id")), "shipments"
+    )
+    if is_staff_user(user):
+        return qs
+    return qs.filter(user=user)
+
+
+def order_events(order: Order) -> QuerySet[OrderEvent]:
+    return order.events.select_related("actor").order_by("created_at", "id")
+
+
+def _revenue_expr():
+    return ExpressionWrapper(
+        F("total") - F("refunded_amount"),
+        output_field=DecimalField(max_digits=14, decimal_places=2),
+    )
+
+
+def _money(value) -> Decimal:
+    return Decimal(value or 0).quantize(CENT)
+
+
+def order_statistics(user, *, start: date | None = None, end: date | None = None) -> dict:
+    """Counts and revenue by database aggregation, days in the shop's time zone.
+
+    Revenue counts money actually kept: total minus refunds, over orders that were paid.
+    The average order value is revenue over the number of paid orders.
+    """
+    qs = Order.objects.all() if is_staff_user(user) else Order.objects.filter(user=user)
+    tz = ZoneInfo(settings.TIME_ZONE)
+    qs = qs.annotate(day=TruncDate("created_at", tzinfo=tz))
+    if start:
+        qs = qs.filter(day__gte=start)
+    if end:
+        qs = qs.filter(day__lte=end)
+    paid = Q(payment_status__in=PAID_STATUSES)
+    revenue = Coalesce(
+        Sum(_revenue_expr(), filter=paid),
+        Value(ZERO),
+        output_field=DecimalField(max_digits=14, decimal_places=2),
+    )
+    totals = qs.aggregate(
+        total_orders=Count("pk"), paid_orders=Count("pk", filter=paid), revenue=revenue
+    )
+    by_status = dict.fromkeys(Order.Status.values, 0)
+    by_status.update(
+        {row["status"]: row["n"] for row in qs.values("status").annotate(n=Count("pk")).order_by()}
+    )
+    daily = [
+        {"date": row["day"], "orders": row["orders"], "revenue": _money(row["revenue"])}
+        for row in qs.values("day").annotate(orders=Count("pk"), revenue=revenue).order_by("day")
+    ]
+    total_revenue = _money(totals["revenue"])
+    paid_orders = totals["paid_orders"]
+    average = (total_revenue / paid_orders).quantize(CENT) if paid_orders else ZERO
+    return {
+        "total_orders": totals["total_orders"],
+        "total_revenue": total_revenue,
+        "average_order_value": average,
+        "by_status": by_status,
+        "daily": daily,
+    }

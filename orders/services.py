@@ -1,0 +1,652 @@
+"""Write operations on carts and orders: one function per business operation.
+
+The order's life is a state machine (DESIGN.md): each transition is one function here that locks the
+order row, checks the move is legal, changes the order and writes an `OrderEvent`. Views, the admin
+and Celery tasks all call these functions, so each rule lives here once.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections import defaultdict
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from catalog.cache import catalog_cache_invalidate
+from catalog.models import Product, ProductVariant
+from inventory.exceptions import InsufficientStock
+from inventory.queries import variant_availability
+from inventory.services import stock_allocate, stock_release, stock_ship
+from orders.exceptions import (
+    AddressInvalid,
+    AmountMismatch,
+    CartEmpty,
+    CartItemNotFound,
+    CartNotFound,
+    InvalidTransition,
+    OrderNotPayable,
+    PaymentMethodInvalid,
+    QuantityInvalid,
+    RefundInvalid,
+    VariantInactive,
+    VariantNotFound,
+)
+from orders.models import Cart, CartItem, Order, OrderEvent, OrderLine, Shipment
+from promotions.services import CouponLine, coupon_quote, coupon_redeem, coupon_restore
+from shop.exceptions import NotFound
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+KNOWN_GATEWAYS = ("alipay", "wechat", "sandbox")
+ADDRESS_REQUIRED = ("full_name", "phone", "province", "city", "street")
+ADDRESS_OPTIONAL = ("district", "postal_code", "country")
+
+Status = Order.Status
+PaymentStatus = Order.PaymentStatus
+
+# The legal moves of the order state machine (DESIGN.md). Anything else is `invalid_transition`.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.PENDING: frozenset({Status.PROCESSING, Status.CANCELLED}),
+    Status.PROCESSING: frozenset({Status.SHIPPED, Status.CANCELLED, Status.REFUNDED}),
+    Status.SHIPPED: frozenset({Status.DELIVERED, Status.REFUNDED}),
+    Status.DELIVERED: frozenset({Status.REFUNDED}),
+    Status.CANCELLED: frozenset(),
+    Status.REFUNDED: frozenset(),
+}
+
+
+def money(value: Decimal) -> Decimal:
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+# --- Cart ---------------------------------------------------------------------------------------------
+
+
+def _parse_token(token) -> uuid.UUID | None:
+    if not token:
+        return None
+    try:
+        return uuid.UUID(str(token))
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
+def cart_get_or_create(*, user=None, token=None) -> Cart:
+    """The cart a request works on: a logged-in user's one cart, or the guest cart of `token`.
+
+    A guest token never opens a user's cart, so a leaked token of a logged-in shopper is useless.
+    An unknown guest token gets a fresh cart (with a new token the client must keep).
+    """
+    if user is not None and user.is_authenticated:
+        cart = Cart.objects.filter(user=user).first()
+        if cart is not None:
+            return cart
+        try:
+            with transaction.atomic():
+                return Cart.objects.create(user=user)
+        except IntegrityError:
+            # Two first requests of the same user raced; the other one created the cart.
+            return Cart.objects.get(user=user)
+    parsed = _parse_token(token)
+    if parsed is not None:
+        cart = Cart.objects.filter(token=parsed, user__isnull=True).first()
+        if cart is not None:
+            return cart
+    return Cart.objects.create()
+
+
+def _check_quantity(quantity: int) -> None:
+    if not 1 <= quantity <= settings.CART_MAX_LINE_QUANTITY:
+        raise QuantityInvalid(
+            _("Quantity must be between 1 and %(max)d.") % {"max": settings.CART_MAX_LINE_QUANTITY},
+            extra={"max_quantity": settings.CART_MAX_LINE_QUANTITY},
+        )
+
+
+def _check_available(variant: ProductVariant, quantity: int) -> None:
+    available = variant_availability([variant.pk]).get(variant.pk, 0)
+    if quantity > available:
+        raise InsufficientStock(
+            _("Only %(n)d left of %(sku)s.") % {"n": available, "sku": variant.sku},
+            extra={
+                "available": available,
+                "lines": [
+                    {
+                        "variant_id": variant.pk,
+                        "sku": variant.sku,
+                        "requested": quantity,
+                        "available": available,
+                    }
+                ],
+            },
+        )
+
+
+def _lock_cart(cart: Cart) -> Cart:
+    # Serialises writes to one cart: two quick "add" taps must not both create the same line.
+    return Cart.objects.select_for_update().get(pk=cart.pk)
+
+
+@transaction.atomic
+def cart_item_add(cart: Cart, *, variant_id: int, quantity: int) -> CartItem:
+    """Add units of a variant; an existing line of the same variant grows instead of duplicating."""
+    variant = ProductVariant.objects.select_related("product").filter(pk=variant_id).first()
+    if variant is None:
+        raise VariantNotFound()
+    if not (variant.is_active and variant.product.is_active):
+        raise VariantInactive()
+    cart = _lock_cart(cart)
+    item = CartItem.objects.filter(cart=cart, variant=variant).first()
+    new_quantity = (item.quantity if item else 0) + quantity
+    _check_quantity(quantity)
+    _check_quantity(new_quantity)
+    _check_available(variant, new_quantity)
+    if item is None:
+        item = CartItem.objects.create(cart=cart, variant=variant, quantity=new_quantity)
+    else:
+        item.quantity = new_quantity
+        item.save(update_fields=["quantity"])
+    Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
+    return item
+
+
+def _cart_item(cart: Cart, item_id) -> CartItem:
+    item = CartItem.objects.select_related("variant__product").filter(cart=cart, pk=item_id).first()
+    if item is None:
+        # Another cart's line is "not found": line ids must not reveal other carts.
+        raise CartItemNotFound()
+    return item
+
+
+@transaction.atomic
+def cart_item_update(cart: Cart, *, item_id: int, quantity: int) -> CartItem:
+    """Set a line's quantity. Lowering it is always allowed; raising it checks stock."""
+    cart = _lock_cart(cart)
+    item = _cart_item(cart, item_id)
+    _check_quantity(quantity)
+    if quantity > item.quantity:
+        variant = item.variant
+        if not (variant.is_active and variant.product.is_active):
+            raise VariantInactive()
+        _check_available(variant, quantity)
+    item.quantity = quantity
+    item.save(update_fields=["quantity"])
+    return item
+
+
+@transaction.atomic
+def cart_item_remove(cart: Cart, *, item_id: int) -> None:
+    _cart_item(cart, item_id).delete()
+
+
+def cart_clear(cart: Cart) -> None:
+    CartItem.objects.filter(cart=cart).delete()
+
+
+@transaction.atomic
+def cart_merge(user, *, token) -> Cart:
+    """Move a guest cart's lines into the user's cart after login, then delete the guest cart.
+
+    Quantities add up but are capped at what is available (and the per-line maximum), so a merge never
+    produces a line that checkout would refuse. Lines of variants no longer sold are dropped.
+    """
+    user_cart = _lock_cart(cart_get_or_create(user=user))
+    parsed = _parse_token(token)
+    guest = (
+        Cart.objects.select_for_update().filter(token=parsed, user__isnull=True).first()
+        if parsed
+        else None
+    )
+    if guest is None:
+        raise CartNotFound()
+    guest_items = list(guest.items.select_related("variant__product"))
+    existing = {item.variant_id: item for item in user_cart.items.all()}
+    available = variant_availability([item.variant_id for item in guest_items])
+    for guest_item in guest_items:
+        variant = guest_item.variant
+        if not (variant.is_active and variant.product.is_active):
+            continue
+        mine = existing.get(variant.pk)
+        current = mine.quantity if mine else 0
+        wanted = current + guest_item.quantity
+        capped = min(wanted, available.get(variant.pk, 0), settings.CART_MAX_LINE_QUANTITY)
+        if capped <= current:
+            continue
+        if mine is None:
+            existing[variant.pk] = CartItem.objects.create(
+                cart=user_cart, variant=variant, quantity=capped
+            )
+        else:
+            mine.quantity = capped
+            mine.save(update_fields=["quantity"])
+    guest.delete()
+    return user_cart
+
+
+# --- Checkout -----------------------------------------------------------------------------------------
+
+
+class _IdempotentReplay(Exception):
+    def __init__(self, order: Order):
+        super().__init__(order.number)
+        self.order = order
+
+
+def _order_number() -> str:
+    # Local date + 8 random digits: readable on the phone, neither sequential nor guessable.
+    return f"{timezone.localdate():%Y%m%d}{secrets.randbelow(10**8):08d}"
+
+
+def _check_payment_method(payment_method: str) -> None:
+    enabled = set(getattr(settings, "PAYMENT_GATEWAYS_ENABLED", ["sandbox"]))
+    if payment_method not in KNOWN_GATEWAYS or payment_method not in enabled:
+        raise PaymentMethodInvalid(extra={"enabled": sorted(enabled & set(KNOWN_GATEWAYS))})
+
+
+def _address_snapshot(user, *, address_id, shipping_address) -> dict:
+    from accounts.models import Address
+
+    if address_id is not None:
+        address = Address.objects.filter(user=user, pk=address_id).first()
+        if address is None:
+            raise NotFound(_("Address not found."), code="address_not_found")
+        return address.as_snapshot()
+    if not isinstance(shipping_address, dict):
+        raise AddressInvalid()
+    missing = [f for f in ADDRESS_REQUIRED if not str(shipping_address.get(f) or "").strip()]
+    if missing:
+        raise AddressInvalid(extra={"missing": missing})
+    snapshot = {f: str(shipping_address[f]).strip() for f in ADDRESS_REQUIRED}
+    for name in ADDRESS_OPTIONAL:
+        snapshot[name] = str(shipping_address.get(name) or "").strip()
+    snapshot["country"] = snapshot["country"] or "CN"
+    return snapshot
+
+
+def order_totals(subtotal: Decimal, discount: Decimal, *, requires_shipping: bool) -> dict:
+    """Tax and shipping on the discounted amount, the way the shop charges them."""
+    taxable = money(subtotal - discount)
+    tax = money(taxable * settings.TAX_RATE)
+    free = taxable >= settings.SHIPPING_FREE_THRESHOLD or not requires_shipping
+    shipping = ZERO if free else money(settings.SHIPPING_FLAT_FEE)
+    return {
+        "subtotal": money(subtotal),
+        "discount_amount": money(discount),
+        "tax_amount": tax,
+        "shipping_amount": shipping,
+        "total": money(taxable + tax + shipping),
+    }
+
+
+def _save_new_order(order: Order, *, user, idempotency_key) -> None:
+    """Insert the order, retrying the random number on a collision.
+
+    The (user, idempotency_key) unique constraint is what makes a replayed request race-safe: the
+    second insert waits for the first transaction and then fails here, and we answer with the first
+    order instead of placing another.
+    """
+    for _attempt in range(5):
+        order.number = _order_number()
+        try:
+            with transaction.atomic():
+                order.save(force_insert=True)
+            return
+        except IntegrityError:
+            if idempotency_key:
+                existing = Order.objects.filter(user=user, idempotency_key=idempotency_key).first()
+                if existing is not None:
+                    raise _IdempotentReplay(existing) from None
+            if not Order.objects.filter(number=order.number).exists():
+                raise
+    raise RuntimeError("could not find a free order number")
+
+
+def order_place(
+    user,
+    *,
+    cart: Cart,
+    address_id: int | None = None,
+    shipping_address: dict | None = None,
+    coupon_code: str = "",
+    payment_method: str,
+    notes: str = "",
+    idempotency_key: str | None = None,
+) -> Order:
+    """Turn the cart into an order, all or nothing.
+
+    Prices come from the database only. Stock is allocated and the coupon redeemed inside the same
+    transaction as the order, so any failure (stock, coupon, address) leaves no order, no allocation,
+    an unused coupon and the cart as it was. With an `idempotency_key` a retried request (same user,
+    same key) gets the first order back; `order.idempotent_replay` tells the caller which happened.
+    """
+    idempotency_key = (idempotency_key or "").strip()[:128] or None
+    if idempotency_key:
+        existing = Order.objects.filter(user=user, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            existing.idempotent_replay = True
+            return existing
+    _check_payment_method(payment_method)
+    try:
+        with transaction.atomic():
+            order = _order_place(
+                user,
+                cart=cart,
+                address_id=address_id,
+                shipping_address=shipping_address,
+                coupon_code=(coupon_code or "").strip(),
+                payment_method=payment_method,
+                notes=notes or "",
+                idempotency_key=idempotency_key,
+            )
+    except _IdempotentReplay as replay:
+        replay.order.idempotent_replay = True
+        return replay.order
+    order.idempotent_replay = False
+    return order
+
+
+def _order_place(
+    user, *, cart, address_id, shipping_address, coupon_code, payment_method, notes, idempotency_key
+) -> Order:
+    cart = _lock_cart(cart)
+    if idempotency_key:
+        # A concurrent request with the same key held the cart lock until it committed.
+        existing = Order.objects.filter(user=user, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            raise _IdempotentReplay(existing)
+    snapshot = _address_snapshot(user, address_id=address_id, shipping_address=shipping_address)
+    items = list(cart.items.select_related("variant__product").order_by("pk"))
+    if not items:
+        raise CartEmpty()
+    inactive = [
+        {"item_id": item.pk, "variant_id": item.variant_id, "sku": item.variant.sku}
+        for item in items
+        if not (item.variant.is_active and item.variant.product.is_active)
+    ]
+    if inactive:
+        raise VariantInactive(
+            _("Some products in your cart are no longer sold."), extra={"lines": inactive}
+        )
+
+    priced = [
+        (item, money(item.variant.price), money(item.variant.price * item.quantity))
+        for item in items
+    ]
+    subtotal = sum((line_total for _item, _unit, line_total in priced), ZERO)
+    quote = None
+    discount = ZERO
+    if coupon_code:
+        coupon_lines = [
+            CouponLine(category_id=item.variant.product.category_id, amount=line_total)
+            for item, _unit, line_total in priced
+        ]
+        quote = coupon_quote(user, coupon_code, coupon_lines)
+        discount = min(money(quote.discount), subtotal)
+    requires_shipping = any(
+        item.variant.product.requires_shipping and not item.variant.product.is_digital
+        for item in items
+    )
+    totals = order_totals(subtotal, discount, requires_shipping=requires_shipping)
+
+    now = timezone.now()
+    order = Order(
+        user=user,
+        payment_method=payment_method,
+        currency=settings.SHOP_CURRENCY,
+        coupon_code=quote.user_coupon.template.code if quote else "",
+        shipping_address=snapshot,
+        notes=notes[:500],
+        idempotency_key=idempotency_key,
+        expires_at=now + timedelta(minutes=settings.ORDER_PAYMENT_TIMEOUT_MINUTES),
+        **totals,
+    )
+    _save_new_order(order, user=user, idempotency_key=idempotency_key)
+    lines = [
+        OrderLine.objects.create(
+            order=order,
+            variant=item.variant,
+            product=item.variant.product,
+            product_name=item.variant.product.name,
+            variant_name=item.variant.name,
+            sku=item.variant.sku,
+            unit_price=unit,
+            quantity=item.quantity,
+            line_total=line_total,
+        )
+        for item, unit, line_total in priced
+    ]
+    stock_allocate(lines, user=user)
+    if quote is not None:
+        coupon_redeem(quote, order)
+    CartItem.objects.filter(cart=cart).delete()
+    _event(order, "", Status.PENDING, actor=user)
+    _email_on_commit(order, "placed")
+    return order
+
+
+# --- The order state machine ------------------------------------------------------------------------
+
+
+def _lock(order: Order) -> Order:
+    """Re-read the order under a row lock: whoever holds it decides, the other sees the result."""
+    return Order.objects.select_for_update().get(pk=order.pk)
+
+
+def _event(order, from_status, to_status, *, actor=None, note="", kind=OrderEvent.Kind.STATUS):
+    return OrderEvent.objects.create(
+        order=order,
+        kind=kind,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor if actor is not None and getattr(actor, "is_authenticated", False) else None,
+        note=str(note)[:500],
+    )
+
+
+def _check_transition(order: Order, to_status: str) -> None:
+    if to_status not in TRANSITIONS[order.status]:
+        raise InvalidTransition(
+            _("An order that is %(from)s cannot become %(to)s.")
+            % {"from": order.get_status_display(), "to": Status(to_status).label},
+            extra={"from_status": order.status, "to_status": str(to_status)},
+        )
+
+
+def _move(order: Order, to_status: str, *, actor=None, note="") -> None:
+    _check_transition(order, to_status)
+    from_status = order.status
+    order.status = to_status
+    _event(order, from_status, to_status, actor=actor, note=note)
+
+
+def _pay_move(order: Order, to_status: str, *, actor=None, note="") -> None:
+    from_status = order.payment_status
+    order.payment_status = to_status
+    _event(order, from_status, to_status, actor=actor, note=note, kind=OrderEvent.Kind.PAYMENT)
+
+
+def _email_on_commit(order: Order, kind: str) -> None:
+    from orders.tasks import order_email_send
+
+    order_id = order.pk
+    # robust: a mail server failure after commit must not turn a placed order into an error page.
+    transaction.on_commit(lambda: order_email_send.delay(order_id, kind), robust=True)
+
+
+def _is_paid(order: Order) -> bool:
+    return order.payment_status in (
+        PaymentStatus.PAID,
+        PaymentStatus.PARTIALLY_REFUNDED,
+        PaymentStatus.REFUNDED,
+    )
+
+
+@transaction.atomic
+def order_cancel(order: Order, *, actor=None, reason: str = "") -> Order:
+    """Cancel a pending or paid-but-unshipped order: stock goes back on the shelf.
+
+    An unpaid order also gives its coupon back. A paid order's money is returned by the payments
+    app (a refund through the gateway); here we only record that it is owed.
+    """
+    order = _lock(order)
+    _check_transition(order, Status.CANCELLED)
+    paid = _is_paid(order)
+    _move(order, Status.CANCELLED, actor=actor, note=reason)
+    order.cancelled_at = timezone.now()
+    order.save(update_fields=["status", "cancelled_at", "updated_at"])
+    stock_release(order, user=actor)
+    if paid:
+        _event(
+            order,
+            "",
+            "refund_due",
+            actor=actor,
+            note=_("Paid order cancelled: %(amount)s to refund through the payment gateway.")
+            % {"amount": order.total - order.refunded_amount},
+            kind=OrderEvent.Kind.NOTE,
+        )
+    else:
+        coupon_restore(order)
+    _email_on_commit(order, "cancelled")
+    return order
+
+
+@transaction.atomic
+def order_expire(order: Order) -> Order:
+    """Cancel an unpaid order whose payment time ran out. Does nothing to any other order.
+
+    Called by the Beat task; a payment racing it is decided by the row lock: if the payment
+    committed first, the order is no longer pending and stays as it is.
+    """
+    order = _lock(order)
+    if order.status != Status.PENDING or order.expires_at is None:
+        return order
+    if order.expires_at > timezone.now():
+        return order
+    _move(order, Status.CANCELLED, note=_("Payment time ran out."))
+    order.cancelled_at = timezone.now()
+    order.save(update_fields=["status", "cancelled_at", "updated_at"])
+    stock_release(order)
+    coupon_restore(order)
+    _email_on_commit(order, "cancelled")
+    return order
+
+
+@transaction.atomic
+def order_mark_paid(
+    order: Order,
+    *,
+    gateway: str,
+    transaction_id: str = "",
+    amount: Decimal | None = None,
+    actor=None,
+) -> Order:
+    """Record a confirmed payment: pending -> processing, payment_status -> paid.
+
+    Idempotent: a repeated confirmation of a paid order changes nothing. A payment for an order that
+    was cancelled meanwhile raises `order_not_payable`, so the payments app can refund it.
+    """
+    order = _lock(order)
+    if _is_paid(order):
+        return order
+    if order.status != Status.PENDING:
+        raise OrderNotPayable(extra={"status": order.status})
+    if amount is not None and money(amount) != order.total:
+        raise AmountMismatch(extra={"expected": str(order.total), "received": str(money(amount))})
+    note = f"{gateway} {transaction_id}".strip()
+    _move(order, Status.PROCESSING, actor=actor, note=note)
+    _pay_move(order, PaymentStatus.PAID, actor=actor, note=note)
+    order.paid_at = timezone.now()
+    if gateway:
+        order.payment_method = gateway[:16]
+    order.save(
+        update_fields=["status", "payment_status", "paid_at", "payment_method", "updated_at"]
+    )
+    _email_on_commit(order, "paid")
+    return order
+
+
+@transaction.atomic
+def order_ship(order: Order, *, carrier: str, tracking_number: str, actor=None) -> Order:
+    """Hand a paid order to a carrier: stock leaves the warehouse and counts as sold."""
+    carrier, tracking_number = (carrier or "").strip(), (tracking_number or "").strip()
+    if not carrier or not tracking_number:
+        raise AddressInvalid(
+            _("Carrier and tracking number are required."), code="shipment_invalid"
+        )
+    order = _lock(order)
+    _move(order, Status.SHIPPED, actor=actor, note=f"{carrier} {tracking_number}")
+    order.shipped_at = timezone.now()
+    order.save(update_fields=["status", "shipped_at", "updated_at"])
+    Shipment.objects.create(
+        order=order, carrier=carrier[:64], tracking_number=tracking_number[:64], shipped_by=actor
+    )
+    stock_ship(order, user=actor)
+    sold: dict[int, int] = defaultdict(int)
+    for product_id, quantity in order.lines.values_list("product_id", "quantity"):
+        if product_id is not None:
+            sold[product_id] += quantity
+    for product_id, quantity in sold.items():
+        Product.objects.filter(pk=product_id).update(sales_count=F("sales_count") + quantity)
+    product_ids = list(sold)
+    transaction.on_commit(lambda: catalog_cache_invalidate(product_ids), robust=True)
+    _email_on_commit(order, "shipped")
+    return order
+
+
+@transaction.atomic
+def order_deliver(order: Order, *, actor=None, note: str = "") -> Order:
+    """Confirm receipt (by the buyer, or automatically N days after shipment)."""
+    order = _lock(order)
+    _move(order, Status.DELIVERED, actor=actor, note=note)
+    order.delivered_at = timezone.now()
+    order.save(update_fields=["status", "delivered_at", "updated_at"])
+    return order
+
+
+@transaction.atomic
+def order_refund(order: Order, *, amount: Decimal, reason: str = "", actor=None) -> Order:
+    """Record money given back. The full amount ends the order as `refunded`; less is partial.
+
+    A full refund before shipment puts the allocated stock back; after shipment goods come back
+    only when staff restock them (inventory), never automatically.
+    """
+    order = _lock(order)
+    if order.status not in (Status.PROCESSING, Status.SHIPPED, Status.DELIVERED) or not _is_paid(
+        order
+    ):
+        raise InvalidTransition(
+            _("Only a paid order can be refunded."),
+            extra={"from_status": order.status, "to_status": Status.REFUNDED.value},
+        )
+    try:
+        amount = money(Decimal(amount))
+    except (ArithmeticError, TypeError, ValueError):
+        raise RefundInvalid() from None
+    refundable = order.total - order.refunded_amount
+    if amount <= 0 or amount > refundable:
+        raise RefundInvalid(
+            _("The refund must be more than 0 and at most %(max)s.") % {"max": refundable},
+            extra={"refundable": str(refundable)},
+        )
+    order.refunded_amount = order.refunded_amount + amount
+    note = f"{amount} {reason}".strip()
+    full = order.refunded_amount == order.total
+    release = False
+    if full:
+        release = order.status == Status.PROCESSING
+        _move(order, Status.REFUNDED, actor=actor, note=note)
+        _pay_move(order, PaymentStatus.REFUNDED, actor=actor, note=note)
+    else:
+        _pay_move(order, PaymentStatus.PARTIALLY_REFUNDED, actor=actor, note=note)
+    order.save(update_fields=["status", "payment_status", "refunded_amount", "updated_at"])
+    if release:
+        stock_release(order, user=actor)
+    return order
