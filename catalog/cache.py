@@ -8,6 +8,9 @@ is stale at once without scanning keys (works the same on locmem and Redis).
 
 from __future__ import annotations
 
+import hashlib
+import time
+import uuid
 from collections.abc import Iterable
 
 from django.core.cache import cache
@@ -18,9 +21,15 @@ LIST_VERSION_KEY = "catalog:list-version"
 def list_version() -> int:
     version = cache.get(LIST_VERSION_KEY)
     if version is None:
-        cache.add(LIST_VERSION_KEY, 1, timeout=None)
-        version = cache.get(LIST_VERSION_KEY, 1)
+        # Start from the clock, not 1: after an eviction, answers cached under an old small
+        # version must not come back to life.
+        cache.add(LIST_VERSION_KEY, _fresh_version(), timeout=None)
+        version = cache.get(LIST_VERSION_KEY) or _fresh_version()
     return version
+
+
+def _fresh_version() -> int:
+    return time.time_ns() // 1000
 
 
 def detail_key(product_id: int) -> str:
@@ -35,4 +44,35 @@ def catalog_cache_invalidate(product_ids: Iterable[int] = ()) -> None:
     try:
         cache.incr(LIST_VERSION_KEY)
     except ValueError:  # the key was evicted or never set
-        cache.set(LIST_VERSION_KEY, 2, timeout=None)
+        cache.set(LIST_VERSION_KEY, _fresh_version(), timeout=None)
+
+
+# --- Keys of cached answers ----------------------------------------------------------------------
+# A detail answer is stored under a random token kept in detail_key(pk). Invalidation deletes the
+# token, so answers built from data read before an invalidation land under a dead token and are
+# never served, even when the write raced the read. The same holds for lists and the list version.
+
+
+def detail_token(product_id: int) -> str:
+    key = detail_key(product_id)
+    token = cache.get(key)
+    if token is None:
+        cache.add(key, uuid.uuid4().hex, timeout=None)
+        token = cache.get(key) or uuid.uuid4().hex
+    return token
+
+
+def detail_answer_key(product_id: int, token: str, variant: str) -> str:
+    return f"catalog:product:{product_id}:{token}:{_digest(variant)}"
+
+
+def list_answer_key(version: int, variant: str) -> str:
+    return f"catalog:list:{version}:{_digest(variant)}"
+
+
+def slug_key(slug: str) -> str:
+    return f"catalog:slug:{_digest(slug)}"
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()

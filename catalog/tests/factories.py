@@ -33,6 +33,7 @@ class ProductFactory(factory.django.DjangoModelFactory):
     category = factory.SubFactory(CategoryFactory)
     brand = factory.SubFactory(BrandFactory)
     description = "A fine product."
+    is_active = True
 
 
 class VariantFactory(factory.django.DjangoModelFactory):
@@ -43,3 +44,12 @@ class VariantFactory(factory.django.DjangoModelFactory):
     sku = factory.Sequence(lambda n: f"SKU-{n:06d}")
     name = "Default"
     price = Decimal("100.00")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # Keep the product's denormalised price right, as the services do.
+        from catalog.services import product_refresh_price
+
+        variant = super()._create(model_class, *args, **kwargs)
+        product_refresh_price(variant.product)
+        return variant

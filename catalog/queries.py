@@ -1,0 +1,231 @@
+"""Reads of the catalogue: the category tree, product lists and details, search.
+
+Every function here answers in a fixed number of queries, whatever the size of the catalogue: the
+category tree is one query assembled in Python, availability is an EXISTS subquery on the inventory
+app's stock rows, and images and variants are prefetched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.contrib.postgres.search import (
+    SearchQuery,
+    SearchRank,
+    TrigramWordSimilarity,
+)
+from django.db import connection
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    FloatField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+
+from catalog.models import Category, Product, ProductImage, ProductVariant, Review
+
+SEARCH_CONFIG = "simple"
+# word_similarity() of the query against a product name above which a typo still counts as a match:
+# "lapto" -> "Laptop" scores 0.83, a transposed "lpatop" 0.43, an unrelated word well under 0.3.
+TRIGRAM_THRESHOLD = 0.3
+
+
+# --- Category tree -----------------------------------------------------------------------------------
+
+
+@dataclass
+class CategoryNode:
+    category: Category
+    depth: int = 0
+    children: list[CategoryNode] = field(default_factory=list)
+
+    @property
+    def id(self) -> int:
+        return self.category.pk
+
+
+def category_tree(*, include_inactive: bool = False) -> list[CategoryNode]:
+    """The whole category forest, roots first, in one query.
+
+    An inactive category hides its whole branch from shoppers, so a child of an inactive parent is
+    dropped too (not promoted to a root).
+    """
+    qs = Category.objects.order_by("sort_order", "name", "pk")
+    categories = list(qs)
+    nodes = {c.pk: CategoryNode(c) for c in categories}
+    roots: list[CategoryNode] = []
+    for category in categories:
+        node = nodes[category.pk]
+        if category.parent_id is None:
+            roots.append(node)
+        elif category.parent_id in nodes:
+            nodes[category.parent_id].children.append(node)
+
+    def prune_and_depth(siblings: list[CategoryNode], depth: int) -> list[CategoryNode]:
+        kept = []
+        for node in siblings:
+            if not include_inactive and not node.category.is_active:
+                continue
+            node.depth = depth
+            node.children = prune_and_depth(node.children, depth + 1)
+            kept.append(node)
+        return kept
+
+    return prune_and_depth(roots, 0)
+
+
+def category_tree_flat(*, include_inactive: bool = True) -> list[CategoryNode]:
+    """The tree in display order (depth first), for the admin's indented list."""
+    out: list[CategoryNode] = []
+
+    def walk(siblings):
+        for node in siblings:
+            out.append(node)
+            walk(node.children)
+
+    walk(category_tree(include_inactive=include_inactive))
+    return out
+
+
+def category_descendant_ids(category_id: int) -> set[int]:
+    """The ids of a category and of every category below it, from one query of (id, parent_id)."""
+    children: dict[int | None, list[int]] = {}
+    for pk, parent_id in Category.objects.values_list("pk", "parent_id"):
+        children.setdefault(parent_id, []).append(pk)
+    found = {category_id}
+    stack = [category_id]
+    while stack:
+        for child in children.get(stack.pop(), ()):
+            if child not in found:
+                found.add(child)
+                stack.append(child)
+    return found
+
+
+def category_descendant_ids_by_slug(slug: str) -> set[int]:
+    """Like category_descendant_ids, for the `category` filter; an unknown slug gives an empty set."""
+    rows = list(Category.objects.values_list("pk", "parent_id", "slug"))
+    root = next((pk for pk, _, s in rows if s == slug), None)
+    if root is None:
+        return set()
+    children: dict[int | None, list[int]] = {}
+    for pk, parent_id, _ in rows:
+        children.setdefault(parent_id, []).append(pk)
+    found = {root}
+    stack = [root]
+    while stack:
+        for child in children.get(stack.pop(), ()):
+            if child not in found:
+                found.add(child)
+                stack.append(child)
+    return found
+
+
+# --- Availability ------------------------------------------------------------------------------------
+
+
+def _available_stock():
+    """Stock rows that have at least one unit to sell, in an active warehouse."""
+    from inventory.models import Stock
+
+    return Stock.objects.filter(
+        warehouse__is_active=True, quantity__gt=F("quantity_allocated")
+    ).order_by()
+
+
+def product_in_stock_expression() -> Exists:
+    """True when some active variant of the product has available stock (outer ref: product pk)."""
+    return Exists(
+        _available_stock().filter(variant__product_id=OuterRef("pk"), variant__is_active=True)
+    )
+
+
+def variant_in_stock_expression() -> Exists:
+    """True when the variant has available stock in an active warehouse (outer ref: variant pk)."""
+    return Exists(_available_stock().filter(variant_id=OuterRef("pk")))
+
+
+# --- Products ----------------------------------------------------------------------------------------
+
+
+def _primary_image_prefetch() -> Prefetch:
+    return Prefetch(
+        "images",
+        queryset=ProductImage.objects.filter(is_primary=True),
+        to_attr="primary_images",
+    )
+
+
+def product_list(*, include_inactive: bool = False) -> QuerySet[Product]:
+    """Products for a list page: category, brand and primary image loaded, `in_stock` annotated.
+
+    Shoppers see active products that have a price (at least one active variant).
+    """
+    qs = Product.objects.select_related("category", "brand").prefetch_related(
+        _primary_image_prefetch()
+    )
+    if not include_inactive:
+        qs = qs.filter(is_active=True, price__isnull=False)
+    return qs.annotate(in_stock=product_in_stock_expression())
+
+
+def product_detail(*, include_inactive: bool = False) -> QuerySet[Product]:
+    """Products for a detail answer: images, variants (each with `in_stock`) in one query each."""
+    variants = ProductVariant.objects.annotate(in_stock=variant_in_stock_expression())
+    if not include_inactive:
+        variants = variants.filter(is_active=True)
+    qs = Product.objects.select_related("category", "brand").prefetch_related(
+        Prefetch("images", queryset=ProductImage.objects.all(), to_attr="all_images"),
+        Prefetch("variants", queryset=variants, to_attr="shown_variants"),
+    )
+    if not include_inactive:
+        qs = qs.filter(is_active=True, price__isnull=False)
+    return qs.annotate(in_stock=product_in_stock_expression())
+
+
+def product_search(qs: QuerySet[Product], terms: str) -> QuerySet[Product]:
+    """Filter `qs` to products matching `terms` and annotate `relevance` (higher is better).
+
+    PostgreSQL: the weighted full-text vector (name and SKU A, brand and category B, descriptions
+    C/D), a trigram word similarity on the name so small typos still match, and a plain substring
+    match on the name, because the 'simple' configuration cannot split Chinese text into words.
+    An exact name match always ranks first. Elsewhere (SQLite): a case-insensitive substring match
+    over name, descriptions, brand and SKU.
+    """
+    terms = terms.strip()
+    if not terms:
+        return qs
+    exact = Case(When(name__iexact=terms, then=Value(10.0)), default=Value(0.0))
+    if connection.vendor == "postgresql":
+        query = SearchQuery(terms, config=SEARCH_CONFIG, search_type="websearch")
+        rank = SearchRank(F("search_vector"), query)
+        similarity = TrigramWordSimilarity(terms, "name")
+        return qs.annotate(
+            relevance=exact
+            + Coalesce(rank, Value(0.0), output_field=FloatField())
+            + Coalesce(similarity, Value(0.0), output_field=FloatField())
+        ).filter(
+            Q(search_vector=query) | Q(name__icontains=terms) | Q(relevance__gt=TRIGRAM_THRESHOLD)
+        )
+    sku_match = ProductVariant.objects.filter(product_id=OuterRef("pk"), sku__icontains=terms)
+    return qs.filter(
+        Q(name__icontains=terms)
+        | Q(short_description__icontains=terms)
+        | Q(description__icontains=terms)
+        | Q(brand__name__icontains=terms)
+        | Q(category__name__icontains=terms)
+        | Exists(sku_match)
+    ).annotate(
+        relevance=exact + Case(When(name__icontains=terms, then=Value(1.0)), default=Value(0.0)),
+    )
+
+
+def product_reviews(product: Product) -> QuerySet[Review]:
+    return product.reviews.filter(is_visible=True).select_related("user").order_by("-created_at")

@@ -1,0 +1,542 @@
+"""Write operations of the catalogue.
+
+Each function keeps the denormalised columns of Product correct (price, compare_at_price, rating,
+search vector) and forgets cached answers on commit, so a shopper never sees a stale price.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.contrib.postgres.aggregates import StringAgg
+from django.contrib.postgres.search import SearchVector
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Avg, Count, OuterRef, Subquery
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from catalog.cache import catalog_cache_invalidate
+from catalog.models import Brand, Category, Product, ProductImage, ProductVariant, Review
+from catalog.queries import SEARCH_CONFIG, category_descendant_ids
+from shop.exceptions import Conflict, PermissionDenied
+
+CENT = Decimal("0.01")
+THUMBNAIL_SIZE = (400, 400)
+ALLOWED_IMAGE_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
+
+PRODUCT_FIELDS = {
+    "name",
+    "slug",
+    "short_description",
+    "description",
+    "category",
+    "brand",
+    "attributes",
+    "is_active",
+    "is_featured",
+    "is_digital",
+    "requires_shipping",
+    "weight",
+}
+VARIANT_FIELDS = {
+    "sku",
+    "name",
+    "price",
+    "compare_at_price",
+    "cost_price",
+    "barcode",
+    "weight",
+    "attributes",
+    "is_active",
+    "sort_order",
+}
+CATEGORY_FIELDS = {"name", "slug", "description", "parent", "sort_order", "is_active", "image"}
+
+
+def _invalidate_on_commit(product_ids: Iterable[int]) -> None:
+    ids = list(product_ids)
+    transaction.on_commit(lambda: catalog_cache_invalidate(ids))
+
+
+def _quantize(value: Decimal | None) -> Decimal | None:
+    return None if value is None else Decimal(value).quantize(CENT)
+
+
+def unique_slug(model, text: str, *, exclude_pk: int | None = None, max_length: int = 200) -> str:
+    """A slug from `text` (Chinese kept), suffixed -2, -3... until no other row has it."""
+    base = slugify(text, allow_unicode=True)[:max_length] or "item"
+    slug, n = base, 1
+    qs = model.objects.exclude(pk=exclude_pk) if exclude_pk else model.objects.all()
+    while qs.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+# --- Denormalised fields -----------------------------------------------------------------------------
+
+
+def product_refresh_price(product: Product) -> Product:
+    """Store the lowest active variant price (and that variant's compare-at price) on the product.
+
+    Lists filter and sort on Product.price, an indexed column, instead of a subquery per row; this
+    is the only place that computes it. No active variant -> no price (hidden from shoppers).
+    """
+    cheapest = (
+        ProductVariant.objects.filter(product=product, is_active=True)
+        .order_by("price", "sort_order", "pk")
+        .values("price", "compare_at_price")
+        .first()
+    )
+    product.price = cheapest["price"] if cheapest else None
+    compare = cheapest["compare_at_price"] if cheapest else None
+    # A compare-at price that is not above the price is no discount; don't show one.
+    product.compare_at_price = compare if compare is not None and compare > product.price else None
+    Product.objects.filter(pk=product.pk).update(
+        price=product.price, compare_at_price=product.compare_at_price
+    )
+    _invalidate_on_commit([product.pk])
+    return product
+
+
+def product_search_vector_expression() -> SearchVector:
+    """The weighted document of a product, for an UPDATE over many rows at once."""
+    skus = Subquery(
+        ProductVariant.objects.filter(product_id=OuterRef("pk"))
+        .order_by()
+        .values("product_id")
+        .annotate(skus=StringAgg("sku", delimiter=" "))
+        .values("skus")[:1]
+    )
+    brand = Subquery(Brand.objects.filter(pk=OuterRef("brand_id")).values("name")[:1])
+    category = Subquery(Category.objects.filter(pk=OuterRef("category_id")).values("name")[:1])
+    cfg = SEARCH_CONFIG
+    return (
+        SearchVector("name", weight="A", config=cfg)
+        + SearchVector(skus, weight="A", config=cfg)
+        + SearchVector(brand, category, weight="B", config=cfg)
+        + SearchVector("short_description", weight="C", config=cfg)
+        + SearchVector("description", weight="D", config=cfg)
+    )
+
+
+def products_refresh_search_vector(product_ids: Iterable[int] | None = None) -> int:
+    """Recompute Product.search_vector for these products (all when None), one UPDATE.
+
+    Only PostgreSQL has full-text search; elsewhere search is a substring match and this does
+    nothing.
+    """
+    if connection.vendor != "postgresql":
+        return 0
+    qs = Product.objects.all()
+    if product_ids is not None:
+        qs = qs.filter(pk__in=list(product_ids))
+    return qs.update(search_vector=product_search_vector_expression())
+
+
+def product_sync(product: Product) -> Product:
+    """Recompute everything derived on a product after an edit made outside the other services
+    (the admin's forms and inlines save models directly)."""
+    product_refresh_price(product)
+    products_refresh_search_vector([product.pk])
+    image_ensure_primary(product)
+    for image in product.images.filter(thumbnail=""):
+        _image_make_thumbnail(image)
+    _invalidate_on_commit([product.pk])
+    return product
+
+
+# --- Products ----------------------------------------------------------------------------------------
+
+
+def _check_fields(data: dict, allowed: set[str]) -> None:
+    unknown = set(data) - allowed
+    if unknown:
+        raise TypeError(f"unknown fields: {sorted(unknown)}")
+
+
+@transaction.atomic
+def product_create(
+    *, name: str, category: Category, variants: Sequence[dict] = (), **fields: Any
+) -> Product:
+    """Create a product, optionally with its variants, and compute its price and search vector."""
+    _check_fields(fields, PRODUCT_FIELDS - {"name", "category"})
+    slug = fields.pop("slug", None) or unique_slug(Product, name)
+    product = Product(name=name, slug=slug, category=category, **fields)
+    product.full_clean(exclude=["category", "brand"])
+    product.save()
+    for data in variants:
+        _variant_save(ProductVariant(product=product), data)
+    product_refresh_price(product)
+    products_refresh_search_vector([product.pk])
+    _invalidate_on_commit([product.pk])
+    return product
+
+
+@transaction.atomic
+def product_update(product: Product, **fields: Any) -> Product:
+    """Change a product's own fields. Prices live on variants (variant_update)."""
+    _check_fields(fields, PRODUCT_FIELDS)
+    for name, value in fields.items():
+        setattr(product, name, value)
+    if "slug" in fields and not product.slug:
+        product.slug = unique_slug(Product, product.name, exclude_pk=product.pk)
+    product.full_clean(exclude=["category", "brand"])
+    product.save()
+    products_refresh_search_vector([product.pk])
+    _invalidate_on_commit([product.pk])
+    return product
+
+
+@transaction.atomic
+def product_deactivate(product: Product) -> Product:
+    """Soft delete: the product disappears from shoppers but stays for orders, stock and staff."""
+    product.is_active = False
+    product.save(update_fields=["is_active", "updated_at"])
+    _invalidate_on_commit([product.pk])
+    return product
+
+
+@transaction.atomic
+def products_set_flags(
+    product_ids: Iterable[int], *, is_active: bool | None = None, is_featured: bool | None = None
+) -> int:
+    """Bulk (de)activate or (un)feature products, for the admin's actions."""
+    ids = list(product_ids)
+    changes = {}
+    if is_active is not None:
+        changes["is_active"] = is_active
+    if is_featured is not None:
+        changes["is_featured"] = is_featured
+    if not changes or not ids:
+        return 0
+    count = Product.objects.filter(pk__in=ids).update(**changes)
+    _invalidate_on_commit(ids)
+    return count
+
+
+# --- Variants ----------------------------------------------------------------------------------------
+
+
+def _variant_save(variant: ProductVariant, data: dict) -> ProductVariant:
+    _check_fields(data, VARIANT_FIELDS)
+    for name, value in data.items():
+        if name in ("price", "compare_at_price", "cost_price"):
+            value = _quantize(value)
+        setattr(variant, name, value)
+    variant.full_clean(exclude=["product"])
+    variant.save()
+    return variant
+
+
+@transaction.atomic
+def variant_create(product: Product, **data: Any) -> ProductVariant:
+    variant = _variant_save(ProductVariant(product=product), data)
+    product_refresh_price(product)
+    products_refresh_search_vector([product.pk])
+    return variant
+
+
+@transaction.atomic
+def variant_update(variant: ProductVariant, **data: Any) -> ProductVariant:
+    _variant_save(variant, data)
+    product_refresh_price(variant.product)
+    products_refresh_search_vector([variant.product_id])
+    return variant
+
+
+@transaction.atomic
+def variant_delete(variant: ProductVariant) -> bool:
+    """Delete a variant, or only deactivate it when stock or orders still refer to it (their
+    history must stay intact). Returns True when the row was really deleted."""
+    from inventory.models import Stock
+    from orders.models import OrderLine
+
+    product = variant.product
+    referenced = (
+        Stock.objects.filter(variant=variant).exists()
+        or OrderLine.objects.filter(variant=variant).exists()
+    )
+    if referenced:
+        variant.is_active = False
+        variant.save(update_fields=["is_active", "updated_at"])
+    else:
+        variant.delete()
+    product_refresh_price(product)
+    products_refresh_search_vector([product.pk])
+    return not referenced
+
+
+# --- Images ------------------------------------------------------------------------------------------
+
+
+def image_validate(upload) -> None:
+    """Refuse anything but a real JPEG/PNG/WebP/GIF image of at most IMAGE_UPLOAD_MAX_BYTES.
+
+    The content is checked with Pillow, never trusted from the file name or content type.
+    """
+    limit = settings.IMAGE_UPLOAD_MAX_BYTES
+    if upload.size is not None and upload.size > limit:
+        raise ValidationError(
+            _("The image is too large (at most %(mb)s MB).") % {"mb": limit // (1024 * 1024)},
+            code="file_too_large",
+        )
+    try:
+        upload.seek(0)
+        with Image.open(upload) as img:
+            fmt = img.format
+            img.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise ValidationError(_("The file is not a valid image."), code="invalid_image") from exc
+    finally:
+        upload.seek(0)
+    if fmt not in ALLOWED_IMAGE_FORMATS:
+        raise ValidationError(
+            _("Only JPEG, PNG, WebP and GIF images are accepted."), code="invalid_image_type"
+        )
+
+
+def thumbnail_bytes(source) -> bytes:
+    """A JPEG at most THUMBNAIL_SIZE, transparency flattened onto white, for lists and carts."""
+    with Image.open(source) as img:
+        img = ImageOps.exif_transpose(img)
+        img.thumbnail(THUMBNAIL_SIZE)
+        if img.mode in ("RGBA", "LA", "P"):
+            img = img.convert("RGBA")
+            background = Image.new("RGB", img.size, (255, 255, 255))
+            background.paste(img, mask=img.getchannel("A"))
+            img = background
+        elif img.mode != "RGB":
+            img = img.convert("RGB")
+        out = io.BytesIO()
+        img.save(out, "JPEG", quality=85, optimize=True)
+    return out.getvalue()
+
+
+def _image_make_thumbnail(image: ProductImage) -> None:
+    image.image.open("rb")
+    try:
+        data = thumbnail_bytes(image.image)
+    finally:
+        image.image.close()
+    stem = os.path.splitext(os.path.basename(image.image.name))[0]
+    image.thumbnail.save(f"{stem}-thumb.jpg", ContentFile(data), save=False)
+    image.save(update_fields=["thumbnail"])
+
+
+def image_ensure_primary(product: Product) -> None:
+    """Exactly one primary image per product that has images: lists show it."""
+    images = list(product.images.order_by("-is_primary", "sort_order", "pk"))
+    if images and not any(i.is_primary for i in images):
+        ProductImage.objects.filter(pk=images[0].pk).update(is_primary=True)
+
+
+@transaction.atomic
+def image_add(
+    product: Product,
+    upload,
+    *,
+    alt_text: str = "",
+    is_primary: bool = False,
+    sort_order: int = 0,
+) -> ProductImage:
+    """Store a validated image and its thumbnail. The first image of a product becomes primary."""
+    image_validate(upload)
+    has_images = product.images.exists()
+    make_primary = is_primary or not has_images
+    if make_primary and has_images:
+        product.images.filter(is_primary=True).update(is_primary=False)
+    image = ProductImage(
+        product=product, alt_text=alt_text, is_primary=make_primary, sort_order=sort_order
+    )
+    image.image.save(os.path.basename(upload.name or "image"), upload, save=False)
+    upload.seek(0)
+    stem = os.path.splitext(os.path.basename(image.image.name))[0]
+    image.thumbnail.save(f"{stem}-thumb.jpg", ContentFile(thumbnail_bytes(upload)), save=False)
+    image.save()
+    _invalidate_on_commit([product.pk])
+    return image
+
+
+@transaction.atomic
+def image_update(image: ProductImage, **data: Any) -> ProductImage:
+    """Change alt text, order, or make this image the primary one."""
+    _check_fields(data, {"alt_text", "sort_order", "is_primary"})
+    if data.get("is_primary"):
+        image.product.images.exclude(pk=image.pk).update(is_primary=False)
+    for name, value in data.items():
+        setattr(image, name, value)
+    image.save()
+    image_ensure_primary(image.product)
+    _invalidate_on_commit([image.product_id])
+    return image
+
+
+@transaction.atomic
+def image_delete(image: ProductImage) -> None:
+    """Delete the row now and the files after commit (a rollback must not lose files)."""
+    product = image.product
+    files = [f.name for f in (image.image, image.thumbnail) if f]
+    storage = image.image.storage
+    # Demo data shares files between products; delete a file only when no other row uses it.
+    image.delete()
+    image_ensure_primary(product)
+
+    def delete_files():
+        for name in files:
+            still_used = ProductImage.objects.filter(image=name).exists() or (
+                ProductImage.objects.filter(thumbnail=name).exists()
+            )
+            if not still_used:
+                storage.delete(name)
+
+    transaction.on_commit(delete_files)
+    _invalidate_on_commit([product.pk])
+
+
+# --- Categories and brands ---------------------------------------------------------------------------
+
+
+def _category_check_parent(category: Category, parent: Category | None) -> None:
+    if parent is None or category.pk is None:
+        return
+    if parent.pk in category_descendant_ids(category.pk):
+        raise ValidationError(
+            {"parent": _("A category cannot be placed under itself or one of its descendants.")},
+            code="category_cycle",
+        )
+
+
+def _category_product_ids(category_ids: Iterable[int]) -> list[int]:
+    return list(Product.objects.filter(category_id__in=category_ids).values_list("pk", flat=True))
+
+
+@transaction.atomic
+def category_create(*, name: str, **fields: Any) -> Category:
+    _check_fields(fields, CATEGORY_FIELDS - {"name"})
+    slug = fields.pop("slug", None) or unique_slug(Category, name, max_length=110)
+    category = Category(name=name, slug=slug, **fields)
+    category.full_clean(exclude=["parent"])
+    category.save()
+    transaction.on_commit(lambda: catalog_cache_invalidate([]))
+    return category
+
+
+@transaction.atomic
+def category_update(category: Category, **fields: Any) -> Category:
+    """Rename, move or (de)activate a category. A move may not create a cycle."""
+    _check_fields(fields, CATEGORY_FIELDS)
+    if "parent" in fields:
+        _category_check_parent(category, fields["parent"])
+    for name, value in fields.items():
+        setattr(category, name, value)
+    category.full_clean(exclude=["parent"])
+    category.save()
+    product_ids = _category_product_ids([category.pk])
+    if {"name"} & set(fields):
+        products_refresh_search_vector(product_ids)
+    _invalidate_on_commit(product_ids)
+    return category
+
+
+@transaction.atomic
+def category_delete(category: Category) -> None:
+    """Delete an empty leaf category. Products (even inactive) or children -> 409."""
+    if Product.objects.filter(category=category).exists():
+        raise Conflict(
+            _("This category still has products; move them first."),
+            code="category_has_products",
+        )
+    if Category.objects.filter(parent=category).exists():
+        raise Conflict(
+            _("This category still has subcategories; move or delete them first."),
+            code="category_has_children",
+        )
+    category.delete()
+    transaction.on_commit(lambda: catalog_cache_invalidate([]))
+
+
+@transaction.atomic
+def brand_save(brand: Brand) -> Brand:
+    """Create or change a brand; its products' search vectors and cached answers follow."""
+    if not brand.slug:
+        brand.slug = unique_slug(Brand, brand.name, exclude_pk=brand.pk, max_length=110)
+    brand.save()
+    product_ids = list(brand.products.values_list("pk", flat=True))
+    products_refresh_search_vector(product_ids)
+    _invalidate_on_commit(product_ids)
+    return brand
+
+
+# --- Reviews -----------------------------------------------------------------------------------------
+
+
+def user_has_bought(user, product: Product) -> bool:
+    """A buyer is a user with a delivered order containing the product."""
+    from orders.models import Order, OrderLine
+
+    return OrderLine.objects.filter(
+        order__user=user, order__status=Order.Status.DELIVERED, product=product
+    ).exists()
+
+
+def product_refresh_rating(product: Product) -> Product:
+    """Recompute rating_avg and review_count from the visible reviews (one aggregate query)."""
+    stats = Review.objects.filter(product=product, is_visible=True).aggregate(
+        avg=Avg("rating"), count=Count("pk")
+    )
+    product.review_count = stats["count"]
+    product.rating_avg = (
+        Decimal(str(stats["avg"])).quantize(CENT) if stats["avg"] is not None else Decimal("0.00")
+    )
+    Product.objects.filter(pk=product.pk).update(
+        rating_avg=product.rating_avg, review_count=product.review_count
+    )
+    _invalidate_on_commit([product.pk])
+    return product
+
+
+@transaction.atomic
+def review_create(*, user, product: Product, rating: int, body: str, title: str = "") -> Review:
+    """A buyer's review, once per product. Not a buyer -> 403; a second review -> 409."""
+    if not user_has_bought(user, product):
+        raise PermissionDenied(
+            _("Only customers who received this product may review it."), code="not_a_buyer"
+        )
+    if Review.objects.filter(user=user, product=product).exists():
+        raise Conflict(_("You have already reviewed this product."), code="already_reviewed")
+    review = Review(user=user, product=product, rating=rating, title=title, body=body)
+    review.full_clean(exclude=["user", "product"])
+    try:
+        with transaction.atomic():
+            review.save()
+    except IntegrityError as exc:  # a concurrent request of the same user won the race
+        raise Conflict(
+            _("You have already reviewed this product."), code="already_reviewed"
+        ) from exc
+    # Lock the product row so two concurrent reviews cannot both write an outdated average.
+    Product.objects.select_for_update().filter(pk=product.pk).first()
+    product_refresh_rating(product)
+    return review
+
+
+@transaction.atomic
+def review_set_visible(review: Review, visible: bool) -> Review:
+    """Hide (or show again) a review; the product's rating counts visible reviews only."""
+    review.is_visible = visible
+    review.save(update_fields=["is_visible", "updated_at"])
+    Product.objects.select_for_update().filter(pk=review.product_id).first()
+    product_refresh_rating(review.product)
+    return review
+
+
+def review_hide(review: Review) -> Review:
+    return review_set_visible(review, False)
