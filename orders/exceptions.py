@@ -68,3 +68,8 @@ class RefundInvalid(DomainError):
 class AmountMismatch(DomainError):
     code = "amount_mismatch"
     default_detail = _("The paid amount does not match the order total.")
+
+
+class ShipmentInvalid(DomainError):
+    code = "shipment_invalid"
+    default_detail = _("Carrier and tracking number are required.")

@@ -35,6 +35,7 @@ from orders.exceptions import (
     PaymentMethodInvalid,
     QuantityInvalid,
     RefundInvalid,
+    ShipmentInvalid,
     VariantInactive,
     VariantNotFound,
 )
@@ -578,9 +579,7 @@ def order_ship(order: Order, *, carrier: str, tracking_number: str, actor=None) 
     """Hand a paid order to a carrier: stock leaves the warehouse and counts as sold."""
     carrier, tracking_number = (carrier or "").strip(), (tracking_number or "").strip()
     if not carrier or not tracking_number:
-        raise AddressInvalid(
-            _("Carrier and tracking number are required."), code="shipment_invalid"
-        )
+        raise ShipmentInvalid()
     order = _lock(order)
     _move(order, Status.SHIPPED, actor=actor, note=f"{carrier} {tracking_number}")
     order.shipped_at = timezone.now()
