@@ -1,0 +1,99 @@
+"""coupon_redeem and coupon_restore: a coupon is spent once and given back by a dead order."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from promotions.exceptions import CouponUsed
+from promotions.models import UserCoupon
+from promotions.services import CouponLine, coupon_quote, coupon_redeem, coupon_restore
+from promotions.tests.factories import CouponTemplateFactory, OrderFactory, UserCouponFactory
+
+pytestmark = pytest.mark.django_db
+
+CART = [CouponLine(category_id=1, amount=Decimal("100.00"))]
+
+
+@pytest.fixture
+def coupon(user):
+    return UserCouponFactory(user=user, template=CouponTemplateFactory(code="SAVE"))
+
+
+def test_redeem_marks_used_by_order(user, coupon):
+    order = OrderFactory(user=user)
+    quote = coupon_quote(user, "save", CART)
+
+    redeemed = coupon_redeem(quote, order)
+
+    coupon.refresh_from_db()
+    assert redeemed.pk == coupon.pk
+    assert coupon.status == UserCoupon.Status.USED
+    assert coupon.order == order
+    assert coupon.used_at is not None
+
+
+def test_a_quote_cannot_be_spent_twice(user, coupon):
+    quote = coupon_quote(user, "SAVE", CART)
+    first = OrderFactory(user=user)
+    coupon_redeem(quote, first)
+
+    # A second checkout priced with the same (stale) quote is refused.
+    with pytest.raises(CouponUsed) as excinfo:
+        coupon_redeem(quote, OrderFactory(user=user))
+    assert (excinfo.value.code, excinfo.value.status_code) == ("coupon_used", 409)
+    coupon.refresh_from_db()
+    assert coupon.order == first
+
+
+def test_restore_gives_the_coupon_back_and_is_idempotent(user, coupon):
+    order = OrderFactory(user=user)
+    coupon_redeem(coupon_quote(user, "SAVE", CART), order)
+
+    coupon_restore(order)
+    coupon_restore(order)
+
+    coupon.refresh_from_db()
+    assert coupon.status == UserCoupon.Status.UNUSED
+    assert coupon.order is None
+    assert coupon.used_at is None
+    # And it can be used again.
+    assert coupon_quote(user, "SAVE", CART).user_coupon == coupon
+
+
+def test_restore_after_validity_expires_the_coupon(user, coupon):
+    order = OrderFactory(user=user)
+    coupon_redeem(coupon_quote(user, "SAVE", CART), order)
+    template = coupon.template
+    template.valid_from = timezone.now() - timedelta(days=3)
+    template.valid_to = timezone.now() - timedelta(minutes=1)
+    template.save()
+
+    coupon_restore(order)
+
+    coupon.refresh_from_db()
+    assert coupon.status == UserCoupon.Status.EXPIRED
+    assert coupon.order is None
+
+
+def test_restore_touches_only_that_orders_coupon(user, other_user):
+    tpl = CouponTemplateFactory(code="SAVE")
+    mine = UserCouponFactory(user=user, template=tpl)
+    theirs = UserCouponFactory(user=other_user, template=tpl)
+    my_order = OrderFactory(user=user)
+    coupon_redeem(coupon_quote(user, "SAVE", CART), my_order)
+    coupon_redeem(coupon_quote(other_user, "SAVE", CART), OrderFactory(user=other_user))
+
+    coupon_restore(my_order)
+
+    mine.refresh_from_db()
+    theirs.refresh_from_db()
+    assert mine.status == UserCoupon.Status.UNUSED
+    assert theirs.status == UserCoupon.Status.USED
+
+
+def test_restore_of_an_order_without_coupon_does_nothing(user, coupon):
+    coupon_restore(OrderFactory(user=user))
+    coupon.refresh_from_db()
+    assert coupon.status == UserCoupon.Status.UNUSED
