@@ -23,7 +23,7 @@ class TooManyLoginAttempts(exceptions.Throttled):
     default_code = "too_many_login_attempts"
 
     def __init__(self, wait: int | None = None):
-        super().__init__(wait=wait, detail=self.default_detail, code=self.default_code)
+        super().__init__(wait=wait, detail=str(self.default_detail), code=self.default_code)
 
 
 def client_ip(request) -> str:

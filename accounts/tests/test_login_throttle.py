@@ -1,0 +1,113 @@
+import pytest
+from django.core.cache import cache
+
+from accounts.tests.factories import DEFAULT_PASSWORD
+from accounts.throttling import login_failure_record, login_failures_exceeded
+
+pytestmark = pytest.mark.django_db
+
+TOKEN = "/api/v1/auth/token/"
+
+
+def attempt(client, username, password="wrong-password", ip="10.0.0.1"):
+    return client.post(TOKEN, {"username": username, "password": password}, REMOTE_ADDR=ip)
+
+
+def test_sixth_failed_login_in_a_minute_is_429(api_client, user, settings):
+    assert settings.LOGIN_FAILURE_LIMIT == 5
+    for _ in range(5):
+        assert attempt(api_client, user.username).status_code == 401
+    response = attempt(api_client, user.username)
+    assert response.status_code == 429
+    assert response.json()["code"] == "too_many_login_attempts"
+    assert response.json()["retry_after"] == settings.LOGIN_FAILURE_WINDOW
+    assert response["Retry-After"]
+    # Even the right password is refused while locked out: that is the point.
+    assert attempt(api_client, user.username, DEFAULT_PASSWORD).status_code == 429
+
+
+def test_lockout_is_per_username_and_ip(api_client, user, other_user):
+    for _ in range(5):
+        attempt(api_client, user.username)
+    assert attempt(api_client, user.username).status_code == 429
+    # Another IP for the same user, and another user from the same IP, are unaffected.
+    assert attempt(api_client, user.username, DEFAULT_PASSWORD, ip="10.0.0.2").status_code == 200
+    assert attempt(api_client, other_user.username, DEFAULT_PASSWORD).status_code == 200
+
+
+def test_the_username_is_counted_case_insensitively(api_client, user):
+    for name in ["u", "U", "u", "U", "u"]:
+        attempt(api_client, user.username.replace("u", name, 1))
+    assert attempt(api_client, user.username.upper()).status_code == 429
+
+
+def test_success_resets_the_count(api_client, user):
+    for _ in range(4):
+        attempt(api_client, user.username)
+    assert attempt(api_client, user.username, DEFAULT_PASSWORD).status_code == 200
+    for _ in range(5):
+        assert attempt(api_client, user.username).status_code == 401
+
+
+def test_the_window_expires(api_client, user, settings):
+    settings.LOGIN_FAILURE_WINDOW = 60
+    for _ in range(5):
+        attempt(api_client, user.username)
+    assert attempt(api_client, user.username).status_code == 429
+    cache.clear()  # what the cache's TTL does after LOGIN_FAILURE_WINDOW seconds
+    assert attempt(api_client, user.username, DEFAULT_PASSWORD).status_code == 200
+
+
+def test_page_login_uses_the_same_limiter(client, user):
+    for _ in range(5):
+        response = client.post(
+            "/account/login/",
+            {"username": user.username, "password": "wrong"},
+            REMOTE_ADDR="10.0.0.9",
+        )
+        assert response.status_code == 200
+    response = client.post(
+        "/account/login/",
+        {"username": user.username, "password": DEFAULT_PASSWORD},
+        REMOTE_ADDR="10.0.0.9",
+    )
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize(
+    "path,body",
+    [
+        (TOKEN, {"username": "nobody", "password": "x"}),
+        ("/api/v1/auth/register/", {"username": "", "email": "", "password": ""}),
+        ("/api/v1/auth/wechat/", {"code": ""}),
+    ],
+    ids=["login", "register", "wechat_login"],
+)
+def test_drf_scoped_throttles_apply(api_client, monkeypatch, path, body):
+    from rest_framework.throttling import ScopedRateThrottle
+
+    # The rates are read when the throttle class is defined; lower them all for this test.
+    monkeypatch.setattr(
+        ScopedRateThrottle,
+        "THROTTLE_RATES",
+        {"login": "2/min", "register": "2/min", "wechat_login": "2/min"},
+    )
+    for _ in range(2):
+        assert api_client.post(path, body, REMOTE_ADDR="10.1.0.1").status_code != 429
+    response = api_client.post(path, body, REMOTE_ADDR="10.1.0.1")
+    assert response.status_code == 429
+    assert response.json()["code"] == "throttled"
+
+
+@pytest.mark.redis
+def test_limiter_on_the_real_redis_cache(settings):
+    from django.conf import settings as live
+
+    assert live.CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache"
+    counts = [login_failure_record("redis-user", "10.2.0.1") for _ in range(5)]
+    assert counts == [1, 2, 3, 4, 5]
+    assert login_failures_exceeded("redis-user", "10.2.0.1")
+    assert not login_failures_exceeded("redis-user", "10.2.0.2")
+    ttl = cache.ttl(next(iter(cache.keys("login-failures:*"))))
+    assert 0 < ttl <= settings.LOGIN_FAILURE_WINDOW

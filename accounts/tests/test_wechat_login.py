@@ -1,0 +1,133 @@
+import pytest
+import requests
+import responses
+from responses import matchers
+
+from accounts.models import User
+from accounts.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/auth/wechat/"
+CODE2SESSION = "https://wechat.test/sns/jscode2session"
+
+
+@pytest.fixture(autouse=True)
+def wechat_settings(settings):
+    settings.WECHAT_MINI_APPID = "wx-test-app"
+    settings.WECHAT_MINI_SECRET = "test-secret"
+    settings.WECHAT_CODE2SESSION_URL = CODE2SESSION
+    settings.WECHAT_TIMEOUT_SECONDS = 3
+
+
+def answer(body, code="the-code", status=200):
+    responses.get(
+        CODE2SESSION,
+        json=body,
+        status=status,
+        match=[
+            matchers.query_param_matcher(
+                {
+                    "appid": "wx-test-app",
+                    "secret": "test-secret",
+                    "js_code": code,
+                    "grant_type": "authorization_code",
+                }
+            ),
+            matchers.request_kwargs_matcher({"timeout": 3}),
+        ],
+    )
+
+
+@responses.activate
+def test_new_openid_creates_a_customer_and_returns_tokens(api_client):
+    answer({"openid": "o-new-123", "session_key": "k"})
+    response = api_client.post(URL, {"code": "the-code"})
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["created"] is True
+    user = User.objects.get(wechat_openid="o-new-123")
+    assert user.role == "customer"
+    assert not user.has_usable_password()
+    assert user.email == "o-new-123@wechat.invalid"
+    me = api_client.get("/api/v1/auth/me/", HTTP_AUTHORIZATION=f"Bearer {body['access']}")
+    assert me.json()["id"] == user.pk
+    assert (
+        api_client.post("/api/v1/auth/token/refresh/", {"refresh": body["refresh"]}).status_code
+        == 200
+    )
+
+
+@responses.activate
+def test_two_new_users_get_distinct_usernames(api_client):
+    answer({"openid": "o-a"}, code="a")
+    answer({"openid": "o-b"}, code="b")
+    api_client.post(URL, {"code": "a"})
+    api_client.post(URL, {"code": "b"})
+    names = set(User.objects.values_list("username", flat=True))
+    assert len(names) == 2
+
+
+@responses.activate
+def test_existing_openid_logs_the_same_user_in(api_client):
+    existing = UserFactory(wechat_openid="o-known")
+    answer({"openid": "o-known", "session_key": "k"})
+    response = api_client.post(URL, {"code": "the-code"})
+    assert response.status_code == 200
+    assert response.json()["created"] is False
+    assert User.objects.count() == 1
+    me = api_client.get(
+        "/api/v1/auth/me/", HTTP_AUTHORIZATION=f"Bearer {response.json()['access']}"
+    )
+    assert me.json()["id"] == existing.pk
+
+
+@responses.activate
+def test_wechat_error_is_400_and_creates_nobody(api_client):
+    answer({"errcode": 40029, "errmsg": "invalid code"})
+    response = api_client.post(URL, {"code": "the-code"})
+    assert response.status_code == 400
+    assert response.json()["code"] == "wechat_code_invalid"
+    assert not User.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        requests.exceptions.ConnectTimeout(),
+        requests.exceptions.ReadTimeout(),
+        requests.ConnectionError(),
+    ],
+    ids=["connect-timeout", "read-timeout", "connection-error"],
+)
+@responses.activate
+def test_timeout_or_connection_error_is_502_and_creates_nobody(api_client, failure):
+    responses.get(CODE2SESSION, body=failure)
+    response = api_client.post(URL, {"code": "the-code"})
+    assert response.status_code == 502
+    assert response.json()["code"] == "wechat_unavailable"
+    assert not User.objects.exists()
+
+
+@responses.activate
+def test_non_json_or_server_error_is_502(api_client):
+    responses.get(CODE2SESSION, body="<html>busy</html>", status=200)
+    assert api_client.post(URL, {"code": "x"}).status_code == 502
+    responses.replace(responses.GET, CODE2SESSION, json={"errcode": -1}, status=500)
+    assert api_client.post(URL, {"code": "x"}).status_code == 502
+    assert not User.objects.exists()
+
+
+@responses.activate
+def test_not_configured_is_503_without_calling_wechat(api_client, settings):
+    settings.WECHAT_MINI_APPID = ""
+    response = api_client.post(URL, {"code": "the-code"})
+    assert response.status_code == 503
+    assert response.json()["code"] == "wechat_not_configured"
+    assert len(responses.calls) == 0
+
+
+def test_missing_code_is_a_field_error(api_client):
+    response = api_client.post(URL, {})
+    assert response.status_code == 400
+    assert "code" in response.json()
