@@ -45,6 +45,9 @@ Reason = StockMovement.Reason
 
 # Reasons a person may give for a manual change; `sale` is only written by stock_ship.
 ADJUST_REASONS = (Reason.PURCHASE, Reason.ADJUSTMENT, Reason.RETURN, Reason.DAMAGE)
+# Largest single manual change, and the largest on-hand a row may hold (PostgreSQL's integer column).
+MAX_QUANTITY = 1_000_000
+MAX_ON_HAND = 2_147_483_647
 
 
 class StockChanged(Conflict):
@@ -323,6 +326,8 @@ def _stock_change(
         stock = stocks[0]
         before = stock.quantity
         after = before + delta
+        if after > MAX_ON_HAND:
+            raise InvalidStockChange(_("On hand would exceed the largest storable quantity."))
         if after < stock.quantity_allocated:
             raise StockBelowAllocated(
                 _("On hand would be %(after)d but %(allocated)d units are allocated to orders.")
