@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -47,6 +48,7 @@ class CouponTemplate(models.Model):
             models.CheckConstraint(
                 condition=~Q(kind="percent") | Q(value__lte=100),
                 name="promotions_tpl_percent_lte_100",
+                violation_error_message=_("A percentage cannot be more than 100."),
             ),
             models.CheckConstraint(condition=Q(min_spend__gte=0), name="promotions_tpl_min_gte_0"),
             models.CheckConstraint(
@@ -56,14 +58,32 @@ class CouponTemplate(models.Model):
             models.CheckConstraint(
                 condition=Q(valid_to__gt=models.F("valid_from")),
                 name="promotions_tpl_valid_range",
+                violation_error_message=_("The end must be after the start."),
             ),
             # Shoppers type codes in any case and coupon_quote matches them case-insensitively,
             # so "SAVE10" and "save10" must not be two templates.
-            models.UniqueConstraint(Lower("code"), name="promotions_tpl_code_ci_unique"),
+            models.UniqueConstraint(
+                Lower("code"),
+                name="promotions_tpl_code_ci_unique",
+                violation_error_message=_("Another coupon template has this code."),
+            ),
         ]
 
     def __str__(self):
         return f"{self.name} ({self.code})"
+
+    def clean(self):
+        # claimed_count is not a form field, so model validation skips the constraint that
+        # involves it; without this check lowering the quantity in the admin would be a 500.
+        if self.total_quantity is not None and self.total_quantity < self.claimed_count:
+            raise ValidationError(
+                {
+                    "total_quantity": _(
+                        "%(claimed)d coupons have already been claimed; the total cannot be lower."
+                    )
+                    % {"claimed": self.claimed_count}
+                }
+            )
 
 
 class UserCoupon(models.Model):
