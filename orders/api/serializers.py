@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from orders.models import Order, OrderEvent, OrderLine, Shipment
@@ -123,14 +124,15 @@ class ShipmentSerializer(serializers.ModelSerializer):
         fields = ["id", "carrier", "tracking_number", "created_at"]
 
 
-class ShippingAddressSnapshotSerializer(ShippingAddressSerializer):
-    """The address as it was at checkout (read-only snapshot)."""
+@extend_schema_field(ShippingAddressSerializer)
+class AddressSnapshotField(serializers.JSONField):
+    """The address as it was at checkout: a stored object, shown as it is."""
 
 
 class OrderSerializer(serializers.ModelSerializer):
     items = OrderLineSerializer(many=True, source="lines", read_only=True)
     shipments = ShipmentSerializer(many=True, read_only=True)
-    shipping_address = ShippingAddressSnapshotSerializer(read_only=True)
+    shipping_address = AddressSnapshotField(read_only=True)
 
     class Meta:
         model = Order
