@@ -33,8 +33,9 @@ from catalog.models import Category, Product, ProductImage, ProductVariant, Revi
 
 SEARCH_CONFIG = "simple"
 # word_similarity() of the query against a product name above which a typo still counts as a match:
-# "lapto" -> "Laptop" scores 0.83, a transposed "lpatop" 0.43, an unrelated word well under 0.3.
-TRIGRAM_THRESHOLD = 0.3
+# "lapto" -> "Laptop" scores 0.83, "laptpo" 0.57, a transposed first pair "lpatop" 0.29; unrelated
+# words score 0. Lower finds more typos and more noise; relevance ordering puts real matches first.
+TRIGRAM_THRESHOLD = 0.25
 
 
 # --- Category tree -----------------------------------------------------------------------------------

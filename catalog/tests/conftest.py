@@ -89,3 +89,17 @@ def deliver(user, product, *, status="delivered"):
         line_total=variant.price,
     )
     return order
+
+
+@pytest.fixture
+def bearer_client():
+    from rest_framework.test import APIClient
+
+    from conftest import bearer
+
+    def make(user):
+        client = APIClient()
+        client.credentials(**bearer(user))
+        return client
+
+    return make
