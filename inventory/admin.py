@@ -1,1 +1,211 @@
-# Register your models here.
+"""Admin for the inventory. Nobody edits quantities here: changes go through inventory.services
+(the "Adjust stock" action), so every change has a ledger row."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.db import transaction
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+
+from inventory import services
+from inventory.exceptions import InvalidStockChange, StockBelowAllocated
+from inventory.models import Allocation, Stock, StockAlert, StockMovement, Warehouse
+
+
+class StockInline(admin.TabularInline):
+    """Stock of a variant per warehouse, read-only; for the catalog's ProductVariant admin."""
+
+    model = Stock
+    fk_name = "variant"
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    fields = ("warehouse", "quantity", "quantity_allocated", "available", "low_stock_threshold")
+    readonly_fields = fields
+    verbose_name_plural = _("stock (change it with the “Adjust stock” action of Inventory › Stock)")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("warehouse")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("available"))
+    def available(self, obj):
+        return obj.available
+
+
+@admin.register(Warehouse)
+class WarehouseAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "priority", "is_active")
+    list_editable = ("priority", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("code", "name")
+    ordering = ("priority", "code")
+
+
+class StockAdjustForm(forms.Form):
+    quantity_change = forms.IntegerField(
+        label=_("change"),
+        min_value=-services.MAX_QUANTITY,
+        max_value=services.MAX_QUANTITY,
+        help_text=_("Positive adds units, negative removes them."),
+    )
+    reason = forms.ChoiceField(
+        label=_("reason"), choices=[(r.value, r.label) for r in services.ADJUST_REASONS]
+    )
+    note = forms.CharField(label=_("note"), max_length=255, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if "quantity_change" in data and "reason" in data:
+            try:
+                services.stock_adjust_validate(data["quantity_change"], data["reason"])
+            except InvalidStockChange as exc:
+                self.add_error("quantity_change", str(exc.detail))
+        return data
+
+
+@admin.register(Stock)
+class StockAdmin(admin.ModelAdmin):
+    list_display = (
+        "sku",
+        "variant",
+        "warehouse",
+        "quantity",
+        "quantity_allocated",
+        "available",
+        "low_stock_threshold",
+        "updated_at",
+    )
+    list_filter = ("warehouse",)
+    list_select_related = ("variant__product", "warehouse")
+    search_fields = ("variant__sku", "variant__product__name")
+    raw_id_fields = ("variant",)
+    readonly_fields = ("quantity", "quantity_allocated", "available", "updated_at")
+    actions = ["adjust_stock"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A new row starts at 0 (fill it with "Adjust stock"); an existing row keeps its place.
+        if obj is not None:
+            return ("variant", "warehouse", *self.readonly_fields)
+        return self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the ledger and allocations refer to it
+
+    @admin.display(description=_("SKU"), ordering="variant__sku")
+    def sku(self, obj):
+        return obj.variant.sku
+
+    @admin.display(description=_("available"))
+    def available(self, obj):
+        return obj.available
+
+    @admin.action(description=_("Adjust stock"), permissions=["change"])
+    def adjust_stock(self, request, queryset):
+        """An intermediate page asks for the change; each selected row then goes through
+        stock_adjust, all rows or none."""
+        stocks = list(queryset.select_related("variant__product", "warehouse").order_by("pk"))
+        form = StockAdjustForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            data = form.cleaned_data
+            current = None
+            try:
+                with transaction.atomic():
+                    for current in stocks:
+                        services.stock_adjust(
+                            current.variant,
+                            current.warehouse,
+                            data["quantity_change"],
+                            data["reason"],
+                            user=request.user,
+                            note=data["note"],
+                        )
+            except (StockBelowAllocated, InvalidStockChange) as exc:
+                self.message_user(
+                    request,
+                    _("Nothing was changed. %(stock)s: %(error)s")
+                    % {
+                        "stock": f"{current.variant.sku} @ {current.warehouse.code}",
+                        "error": exc.detail,
+                    },
+                    messages.ERROR,
+                )
+                return None
+            self.message_user(
+                request,
+                _("Adjusted %(count)d stock rows by %(change)+d.")
+                % {"count": len(stocks), "change": data["quantity_change"]},
+                messages.SUCCESS,
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Adjust stock"),
+            "opts": self.model._meta,
+            "stocks": stocks,
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "action": "adjust_stock",
+        }
+        return TemplateResponse(request, "admin/inventory/stock/adjust.html", context)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StockMovement)
+class StockMovementAdmin(ReadOnlyAdmin):
+    list_display = (
+        "created_at",
+        "sku",
+        "warehouse",
+        "reason",
+        "delta",
+        "quantity_before",
+        "quantity_after",
+        "reference",
+        "user",
+        "note",
+    )
+    list_filter = ("reason", "stock__warehouse", "created_at")
+    list_select_related = ("stock__variant", "stock__warehouse", "user")
+    search_fields = ("reference", "note", "stock__variant__sku")
+    date_hierarchy = "created_at"
+
+    @admin.display(description=_("SKU"), ordering="stock__variant__sku")
+    def sku(self, obj):
+        return obj.stock.variant.sku
+
+    @admin.display(description=_("warehouse"), ordering="stock__warehouse__code")
+    def warehouse(self, obj):
+        return obj.stock.warehouse.code
+
+
+@admin.register(StockAlert)
+class StockAlertAdmin(ReadOnlyAdmin):
+    list_display = ("stock", "sku", "level", "raised_at", "notified_at", "resolved_at")
+    list_filter = ("level", ("resolved_at", admin.EmptyFieldListFilter), "raised_at")
+    list_select_related = ("stock__variant", "stock__warehouse")
+    search_fields = ("stock__variant__sku",)
+
+    @admin.display(description=_("SKU"), ordering="stock__variant__sku")
+    def sku(self, obj):
+        return obj.stock.variant.sku
+
+
+@admin.register(Allocation)
+class AllocationAdmin(ReadOnlyAdmin):
+    list_display = ("order_line", "stock", "quantity", "quantity_original", "created_at")
+    list_select_related = ("order_line", "stock")
+    search_fields = ("order_line__order__number", "stock__variant__sku")
