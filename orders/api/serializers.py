@@ -163,7 +163,20 @@ class OrderSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "description": "status | payment | note",
+        "pattern": "^(" + "|".join(OrderEvent.Kind.values) + ")$",
+    }
+)
+class EventKindField(serializers.CharField):
+    """No `enum` on purpose: drf-spectacular would name it KindEnum and collide with the coupon
+    template's `kind`; the shared ENUM_NAME_OVERRIDES is not ours to edit."""
+
+
 class OrderEventSerializer(serializers.ModelSerializer):
+    kind = EventKindField(read_only=True)
     actor = serializers.SerializerMethodField()
 
     class Meta:

@@ -170,7 +170,7 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
 
 
 class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Orders of the current user (staff: all). Looked up by order number."""
+    # Orders of the current user (staff: all), looked up by their number.
 
     serializer_class = OrderSerializer
     permission_classes = [permissions.IsAuthenticated]
