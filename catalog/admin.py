@@ -1,1 +1,270 @@
-# Register your models here.
+"""The catalogue in the Django admin, for merchants and staff.
+
+The admin's forms save models directly; save_related and the actions then call catalog.services so
+that prices, search vectors, thumbnails and cached answers follow exactly as they do for the API.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.db import transaction
+from django.db.models import Case, IntegerField, Value, When
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from catalog import queries, services
+from catalog.cache import catalog_cache_invalidate
+from catalog.models import Brand, Category, Product, ProductImage, ProductVariant, Review
+
+
+def _thumb(file, size=60):
+    if not file:
+        return "-"
+    return format_html(
+        '<img src="{}" alt="" style="max-width:{}px;max-height:{}px">', file.url, size, size
+    )
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["tree_name", "slug", "is_active", "sort_order", "product_count"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["parent"]
+    list_per_page = 200
+
+    def get_queryset(self, request):
+        # Not super(): it orders by get_ordering() before the annotation below exists.
+        qs = self.model._default_manager.get_queryset()
+        # Tree order, from the one-query tree: each row keeps its depth for the indentation.
+        nodes = queries.category_tree_flat(include_inactive=True)
+        self._depths = {node.id: node.depth for node in nodes}
+        if not nodes:
+            return qs.annotate(tree_position=Value(0, output_field=IntegerField()))
+        position = Case(
+            *[When(pk=node.id, then=Value(i)) for i, node in enumerate(nodes)],
+            default=Value(len(nodes)),
+            output_field=IntegerField(),
+        )
+        return qs.annotate(tree_position=position).order_by("tree_position")
+
+    def get_ordering(self, request):
+        # Tree order on our own changelist; other admins (filters, autocompletes of products) ask
+        # for this ordering on a plain queryset and get the model's.
+        match = getattr(request, "resolver_match", None)
+        if match and match.url_name == "catalog_category_changelist":
+            return ["tree_position"]
+        return super().get_ordering(request)
+
+    @admin.display(description=_("name"))
+    def tree_name(self, obj):
+        depth = getattr(self, "_depths", {}).get(obj.pk, 0)
+        return format_html(
+            '<span style="padding-left:{}em">{}{}</span>',
+            depth * 1.5,
+            "└ " if depth else "",
+            obj.name,
+        )
+
+    @admin.display(description=_("products"))
+    def product_count(self, obj):
+        return obj.products.count()
+
+    def save_model(self, request, obj, form, change):
+        fields = {name: form.cleaned_data[name] for name in form.changed_data}
+        if change:
+            services.category_update(obj, **fields)
+        else:
+            super().save_model(request, obj, form, change)
+            transaction.on_commit(lambda: catalog_cache_invalidate([]))
+
+    def delete_model(self, request, obj):
+        services.category_delete(obj)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is not None and "parent" in form.base_fields:
+            # No cycles: a category cannot move under itself or its descendants.
+            form.base_fields["parent"].queryset = Category.objects.exclude(
+                pk__in=queries.category_descendant_ids(obj.pk)
+            )
+        return form
+
+
+@admin.register(Brand)
+class BrandAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "is_active", "logo_preview"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    @admin.display(description=_("logo"))
+    def logo_preview(self, obj):
+        return _thumb(obj.logo, 40)
+
+    def save_model(self, request, obj, form, change):
+        services.brand_save(obj)
+
+
+class VariantInline(admin.TabularInline):
+    model = ProductVariant
+    extra = 0
+    fields = [
+        "sku",
+        "name",
+        "price",
+        "compare_at_price",
+        "cost_price",
+        "attributes",
+        "is_active",
+        "sort_order",
+    ]
+
+
+class ImageInlineForm(forms.ModelForm):
+    class Meta:
+        model = ProductImage
+        fields = ["image", "alt_text", "is_primary", "sort_order"]
+
+    def clean_image(self):
+        upload = self.cleaned_data.get("image")
+        if upload is not None and "image" in self.changed_data:
+            services.image_validate(upload)
+        return upload
+
+
+class ImageInline(admin.TabularInline):
+    model = ProductImage
+    form = ImageInlineForm
+    extra = 0
+    fields = ["preview", "image", "alt_text", "is_primary", "sort_order"]
+    readonly_fields = ["preview"]
+
+    @admin.display(description=_("preview"))
+    def preview(self, obj):
+        return _thumb(obj.thumbnail or obj.image, 80)
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = [
+        "thumbnail",
+        "name",
+        "category",
+        "brand",
+        "price",
+        "is_active",
+        "is_featured",
+        "rating_avg",
+        "review_count",
+        "sales_count",
+    ]
+    list_display_links = ["thumbnail", "name"]
+    list_filter = ["is_active", "is_featured", "category", "brand"]
+    search_fields = ["name", "slug", "variants__sku"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["category", "brand"]
+    readonly_fields = ["price", "compare_at_price", "rating_avg", "review_count", "sales_count"]
+    inlines = [VariantInline, ImageInline]
+    actions = ["make_active", "make_inactive", "make_featured", "make_not_featured"]
+    list_select_related = ["category", "brand"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related(queries._primary_image_prefetch())
+
+    @admin.display(description=_("image"))
+    def thumbnail(self, obj):
+        images = getattr(obj, "primary_images", [])
+        return _thumb(images[0].thumbnail or images[0].image, 40) if images else "-"
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not ProductImage:
+            return super().save_formset(request, form, formset, change)
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            services.image_delete(obj)
+        # The database allows one primary image per product: clear the others before saving.
+        chosen = next((i for i in instances if i.is_primary), None)
+        if chosen is not None:
+            others = ProductImage.objects.filter(product=form.instance)
+            if chosen.pk:
+                others = others.exclude(pk=chosen.pk)
+            others.update(is_primary=False)
+            for other in instances:
+                other.is_primary = other is chosen
+        for inline_form in formset.forms:
+            if inline_form.instance in instances and "image" in inline_form.changed_data:
+                inline_form.instance.thumbnail = ""  # product_sync makes a new one
+        for obj in instances:
+            obj.save()
+        formset.save_m2m()
+        return None
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        services.product_sync(form.instance)
+
+    def delete_model(self, request, obj):
+        # Products are never deleted: orders and stock history refer to them.
+        services.product_deactivate(obj)
+
+    def delete_queryset(self, request, queryset):
+        services.products_set_flags(queryset.values_list("pk", flat=True), is_active=False)
+
+    def _flags(self, request, queryset, message, **flags):
+        count = services.products_set_flags(queryset.values_list("pk", flat=True), **flags)
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)
+
+    @admin.action(description=_("Activate selected products"), permissions=["change"])
+    def make_active(self, request, queryset):
+        self._flags(request, queryset, _("%(count)d products activated."), is_active=True)
+
+    @admin.action(description=_("Deactivate selected products"), permissions=["change"])
+    def make_inactive(self, request, queryset):
+        self._flags(request, queryset, _("%(count)d products deactivated."), is_active=False)
+
+    @admin.action(description=_("Feature selected products"), permissions=["change"])
+    def make_featured(self, request, queryset):
+        self._flags(request, queryset, _("%(count)d products featured."), is_featured=True)
+
+    @admin.action(description=_("Stop featuring selected products"), permissions=["change"])
+    def make_not_featured(self, request, queryset):
+        self._flags(
+            request, queryset, _("%(count)d products no longer featured."), is_featured=False
+        )
+
+
+@admin.register(Review)
+class ReviewAdmin(admin.ModelAdmin):
+    list_display = ["product", "user", "rating", "title", "is_visible", "created_at"]
+    list_filter = ["is_visible", "rating"]
+    search_fields = ["product__name", "user__username", "title", "body"]
+    list_select_related = ["product", "user"]
+    readonly_fields = ["product", "user", "rating", "title", "body", "created_at"]
+    actions = ["hide", "show"]
+
+    def has_add_permission(self, request):
+        return False  # reviews come from buyers, through the API
+
+    def save_model(self, request, obj, form, change):
+        if "is_visible" in form.changed_data:
+            services.review_set_visible(obj, obj.is_visible)
+        else:
+            super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("Hide selected reviews"), permissions=["change"])
+    def hide(self, request, queryset):
+        for review in queryset.select_related("product"):
+            services.review_hide(review)
+        count = len(queryset)
+        self.message_user(
+            request,
+            ngettext("%(count)d review hidden.", "%(count)d reviews hidden.", count)
+            % {"count": count},
+        )
+
+    @admin.action(description=_("Show selected reviews again"), permissions=["change"])
+    def show(self, request, queryset):
+        for review in queryset.select_related("product"):
+            services.review_set_visible(review, True)

@@ -1,0 +1,117 @@
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+
+from catalog.models import Category, Product, Review
+from catalog.tests.conftest import deliver
+from catalog.tests.factories import BrandFactory, CategoryFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def logged_in(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_merchant_reaches_product_admin_customer_does_not(merchant, user, make_product):
+    make_product("Visible in admin")
+    response = logged_in(merchant).get("/admin/catalog/product/")
+    assert response.status_code == 200
+    assert b"Visible in admin" in response.content
+    assert logged_in(merchant).get("/admin/catalog/category/").status_code == 200
+    response = logged_in(user).get("/admin/catalog/product/")
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+
+
+def test_category_admin_indents_tree(staff):
+    root = CategoryFactory(name="Root-cat", sort_order=1)
+    CategoryFactory(name="Child-cat", parent=root, sort_order=9)
+    CategoryFactory(name="Another-root-cat", sort_order=2)
+    content = logged_in(staff).get("/admin/catalog/category/").content.decode()
+    assert content.index("Root-cat") < content.index("Child-cat") < content.index("Another-root")
+    assert "padding-left:1.5em" in content
+
+
+def _inline_management(prefix, total):
+    return {
+        f"{prefix}-TOTAL_FORMS": str(total),
+        f"{prefix}-INITIAL_FORMS": "0",
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
+
+
+def test_admin_add_with_variants_sets_price(merchant, django_capture_on_commit_callbacks):
+    category, brand = CategoryFactory(), BrandFactory()
+    data = {
+        "name": "Admin kettle",
+        "slug": "admin-kettle",
+        "category": category.pk,
+        "brand": brand.pk,
+        "attributes": "{}",
+        "is_active": "on",
+        "requires_shipping": "on",
+        **_inline_management("variants", 2),
+        **_inline_management("images", 0),
+        "variants-0-sku": "AK-1",
+        "variants-0-name": "Small",
+        "variants-0-price": "59.00",
+        "variants-0-attributes": "{}",
+        "variants-0-is_active": "on",
+        "variants-0-sort_order": "0",
+        "variants-1-sku": "AK-2",
+        "variants-1-name": "Large",
+        "variants-1-price": "49.00",
+        "variants-1-compare_at_price": "69.00",
+        "variants-1-attributes": "{}",
+        "variants-1-is_active": "on",
+        "variants-1-sort_order": "1",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = logged_in(merchant).post("/admin/catalog/product/add/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    product = Product.objects.get(slug="admin-kettle")
+    assert product.price == Decimal("49.00")
+    assert product.compare_at_price == Decimal("69.00")
+
+
+def test_bulk_actions(merchant, make_product):
+    a, b = make_product("A"), make_product("B")
+    client = logged_in(merchant)
+    url = "/admin/catalog/product/"
+    client.post(url, {"action": "make_inactive", "_selected_action": [a.pk, b.pk]})
+    assert not Product.objects.filter(is_active=True).exists()
+    client.post(url, {"action": "make_featured", "_selected_action": [a.pk]})
+    client.post(url, {"action": "make_active", "_selected_action": [a.pk]})
+    a.refresh_from_db()
+    assert a.is_active and a.is_featured
+
+
+def test_review_hide_action_updates_rating(staff, user, other_user, make_product):
+    from catalog import services
+
+    product = make_product("Rated")
+    deliver(user, product)
+    deliver(other_user, product)
+    services.review_create(user=user, product=product, rating=5, body="great")
+    low = services.review_create(user=other_user, product=product, rating=1, body="bad")
+    response = logged_in(staff).post(
+        "/admin/catalog/review/", {"action": "hide", "_selected_action": [low.pk]}
+    )
+    assert response.status_code == 302
+    product.refresh_from_db()
+    assert (product.review_count, product.rating_avg) == (1, Decimal("5.00"))
+    assert not Review.objects.get(pk=low.pk).is_visible
+
+
+def test_category_admin_delete_with_products_refused(staff, make_product):
+    category = CategoryFactory()
+    make_product("In it", category=category)
+    client = logged_in(staff)
+    response = client.post(f"/admin/catalog/category/{category.pk}/delete/", {"post": "yes"})
+    assert Category.objects.filter(pk=category.pk).exists()
+    assert response.status_code == 200  # the "protected objects" page, nothing deleted
