@@ -150,6 +150,9 @@ def coupon_redeem(quote: CouponQuote, order) -> UserCoupon:
     coupon end with one order holding it and the other rolled back with `coupon_used`.
     """
     user_coupon = UserCoupon.objects.select_for_update().get(pk=quote.user_coupon.pk)
+    if user_coupon.user_id != order.user_id:
+        # A quote is personal: it can never pay for someone else's order.
+        raise CouponNotFound()
     if user_coupon.status != UserCoupon.Status.UNUSED:
         raise CouponUsed()
     user_coupon.status = UserCoupon.Status.USED

@@ -203,3 +203,8 @@ def test_mine_query_count(user_client, user, django_assert_max_num_queries):
     with django_assert_max_num_queries(3):  # user, count, page
         response = user_client.get(MINE)
     assert len(response.json()["results"]) == 12
+
+
+@pytest.mark.parametrize("pk", [0, 2**63, 10**30])
+def test_claim_out_of_range_id_is_404(user_client, pk):
+    assert user_client.post(f"/api/v1/coupons/{pk}/claim/").status_code == 404

@@ -1,12 +1,14 @@
 """coupon_redeem and coupon_restore: a coupon is spent once and given back by a dead order."""
 
+import threading
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection, transaction
 from django.utils import timezone
 
-from promotions.exceptions import CouponUsed
+from promotions.exceptions import CouponNotFound, CouponUsed
 from promotions.models import UserCoupon
 from promotions.services import CouponLine, coupon_quote, coupon_redeem, coupon_restore
 from promotions.tests.factories import CouponTemplateFactory, OrderFactory, UserCouponFactory
@@ -97,3 +99,47 @@ def test_restore_of_an_order_without_coupon_does_nothing(user, coupon):
     coupon_restore(OrderFactory(user=user))
     coupon.refresh_from_db()
     assert coupon.status == UserCoupon.Status.UNUSED
+
+
+def test_a_quote_cannot_pay_for_another_users_order(user, other_user, coupon):
+    quote = coupon_quote(user, "SAVE", CART)
+    with pytest.raises(CouponNotFound):
+        coupon_redeem(quote, OrderFactory(user=other_user))
+    coupon.refresh_from_db()
+    assert coupon.status == UserCoupon.Status.UNUSED
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_checkouts_racing_with_one_coupon():
+    """Both quotes see the coupon unused; the row lock lets exactly one order redeem it."""
+    coupon = UserCouponFactory(template=CouponTemplateFactory(code="RACE"))
+    user = coupon.user
+    orders = [OrderFactory(user=user) for _ in range(2)]
+    quotes = [coupon_quote(user, "RACE", CART) for _ in orders]
+    barrier = threading.Barrier(len(orders))
+    outcomes = []
+
+    def checkout(quote, order):
+        try:
+            barrier.wait(timeout=10)
+            with transaction.atomic():
+                coupon_redeem(quote, order)
+            outcomes.append("ok")
+        except CouponUsed:
+            outcomes.append("coupon_used")
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=checkout, args=pair) for pair in zip(quotes, orders, strict=True)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+
+    assert sorted(outcomes) == ["coupon_used", "ok"]
+    coupon.refresh_from_db()
+    assert coupon.status == UserCoupon.Status.USED
+    assert coupon.order_id in {o.pk for o in orders}
