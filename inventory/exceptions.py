@@ -25,3 +25,11 @@ class InvalidStockChange(DomainError):
 
     code = "invalid_stock_change"
     default_detail = _("This stock change is not valid.")
+
+
+class StockChanged(Conflict):
+    """A compare-and-set write found the row changed since it was read (only possible without row
+    locks); the caller's transaction is rolled back and the request can simply be retried."""
+
+    code = "stock_changed"
+    default_detail = _("Stock changed while it was being updated; please try again.")

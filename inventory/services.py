@@ -31,7 +31,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from catalog.cache import catalog_cache_invalidate
-from inventory.exceptions import InsufficientStock, InvalidStockChange, StockBelowAllocated
+from inventory.exceptions import (
+    InsufficientStock,
+    InvalidStockChange,
+    StockBelowAllocated,
+    StockChanged,
+)
 from inventory.models import Allocation, Stock, StockAlert, StockMovement, Warehouse
 from shop.exceptions import Conflict
 
@@ -48,14 +53,6 @@ ADJUST_REASONS = (Reason.PURCHASE, Reason.ADJUSTMENT, Reason.RETURN, Reason.DAMA
 # Largest single manual change, and the largest on-hand a row may hold (PostgreSQL's integer column).
 MAX_QUANTITY = 1_000_000
 MAX_ON_HAND = 2_147_483_647
-
-
-class StockChanged(Conflict):
-    """A compare-and-set write found the row changed since it was read (only possible without row
-    locks); the caller's transaction is rolled back and the request can simply be retried."""
-
-    code = "stock_changed"
-    default_detail = "Stock changed while it was being updated; please try again."
 
 
 # --- helpers -------------------------------------------------------------------------------------

@@ -259,3 +259,16 @@ class TestQueries:
         assert created.code == "main"
         better = WarehouseFactory(priority=1)
         assert default_warehouse() == better
+
+
+def test_write_from_a_stale_read_changes_nothing(stocked, variant, warehouse):
+    """Without row locks (SQLite) a write based on an out-of-date read must fail, not overwrite."""
+    from inventory.exceptions import StockChanged
+
+    stale = Stock.objects.get(pk=stocked.pk)
+    services.stock_allocate(order_with_lines([(variant, 4)])[1])
+    with pytest.raises(StockChanged):
+        services._stock_write(
+            stale, quantity=stale.quantity, allocated=stale.quantity_allocated + 8
+        )
+    assert Stock.objects.get(pk=stocked.pk).quantity_allocated == 4
