@@ -1,0 +1,422 @@
+"""A realistic demo shop: category tree, brands, products with variants and images, stock, accounts.
+
+Idempotent: every row has a deterministic slug or SKU, and rows that exist are skipped, so a second
+run creates nothing. Fast: products, variants and images are bulk-created in batches (bounded
+memory at --products 100000), and a handful of images drawn with Pillow are shared by all products.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+from decimal import Decimal
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from PIL import Image, ImageDraw
+from tqdm import tqdm
+
+from catalog import services
+from catalog.cache import catalog_cache_invalidate
+from catalog.models import Brand, Category, Product, ProductImage, ProductVariant
+
+BATCH = 500
+CENT = Decimal("0.01")
+
+# (slug, 中文, English, children...) — three levels; products go into the leaves.
+TREE = [
+    (
+        "electronics",
+        "数码电子",
+        "Electronics",
+        [
+            (
+                "phones",
+                "手机通讯",
+                "Phones",
+                [
+                    ("smartphones", "智能手机", "Smartphones"),
+                    ("phone-cases", "手机壳", "Phone cases"),
+                ],
+            ),
+            (
+                "computers",
+                "电脑办公",
+                "Computers",
+                [
+                    ("laptops", "笔记本电脑", "Laptops"),
+                    ("keyboards", "键盘鼠标", "Keyboards & mice"),
+                ],
+            ),
+            (
+                "audio",
+                "影音娱乐",
+                "Audio",
+                [("headphones", "耳机", "Headphones"), ("speakers", "音箱", "Speakers")],
+            ),
+        ],
+    ),
+    (
+        "fashion",
+        "服饰鞋包",
+        "Fashion",
+        [
+            (
+                "menswear",
+                "男装",
+                "Menswear",
+                [("t-shirts", "T恤", "T-shirts"), ("jackets", "夹克", "Jackets")],
+            ),
+            (
+                "womenswear",
+                "女装",
+                "Womenswear",
+                [("dresses", "连衣裙", "Dresses"), ("sweaters", "毛衣", "Sweaters")],
+            ),
+            (
+                "shoes",
+                "鞋靴",
+                "Shoes",
+                [("sneakers", "运动鞋", "Sneakers"), ("boots", "靴子", "Boots")],
+            ),
+        ],
+    ),
+    (
+        "home",
+        "家居生活",
+        "Home",
+        [
+            (
+                "kitchen",
+                "厨房用品",
+                "Kitchen",
+                [("cookware", "锅具", "Cookware"), ("tea", "茶具", "Tea sets")],
+            ),
+            (
+                "bedding",
+                "床上用品",
+                "Bedding",
+                [("pillows", "枕头", "Pillows"), ("blankets", "毛毯", "Blankets")],
+            ),
+        ],
+    ),
+    (
+        "beauty",
+        "美妆个护",
+        "Beauty",
+        [
+            (
+                "skincare",
+                "护肤",
+                "Skincare",
+                [("creams", "面霜", "Creams"), ("masks", "面膜", "Masks")],
+            ),
+        ],
+    ),
+]
+
+BRANDS = [
+    ("huaxin", "华信 Huaxin"),
+    ("mingyue", "明月 Mingyue"),
+    ("northpeak", "NorthPeak"),
+    ("bluewave", "蓝波 BlueWave"),
+    ("lotus", "Lotus Home"),
+    ("zenith", "Zenith"),
+    ("qingshan", "青山 Qingshan"),
+    ("aurora", "Aurora"),
+    ("tianyi", "天逸 Tianyi"),
+    ("kestrel", "Kestrel"),
+]
+
+ADJECTIVES = [
+    ("经典", "Classic"),
+    ("轻薄", "Slim"),
+    ("专业版", "Pro"),
+    ("旗舰", "Flagship"),
+    ("简约", "Minimal"),
+    ("复古", "Retro"),
+    ("便携", "Portable"),
+    ("高端", "Premium"),
+    ("节能", "Eco"),
+    ("新款", "New"),
+]
+COLOURS = [
+    ("黑色", "Black", (30, 30, 30)),
+    ("白色", "White", (235, 235, 235)),
+    ("红色", "Red", (200, 40, 50)),
+    ("蓝色", "Blue", (40, 90, 200)),
+    ("绿色", "Green", (40, 150, 80)),
+]
+SIZES = ["S", "M", "L", "XL"]
+TEMPLATE_COLOURS = [
+    (231, 76, 60),
+    (52, 152, 219),
+    (46, 204, 113),
+    (155, 89, 182),
+    (241, 196, 15),
+    (52, 73, 94),
+]
+
+DEMO_USERS = [
+    ("staff", "admin", "admin12345"),
+    ("merchant", "merchant", "merchant12345"),
+    ("customer", "alice", "alice12345"),
+]
+
+
+class Command(BaseCommand):
+    help = "Create a demo shop (idempotent): categories, brands, products, images, stock, accounts."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--products", type=int, default=300, help="number of products")
+        parser.add_argument("--seed", type=int, default=42, help="random seed (same data each run)")
+        parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+    def handle(self, *args, products: int, seed: int, no_progress: bool, **options):
+        leaves = self._categories()
+        brands = self._brands()
+        images = self._template_images()
+        created = 0
+        bar = tqdm(total=products, unit="product", disable=no_progress, file=self.stderr._out)
+        for start in range(0, products, BATCH):
+            indices = range(start, min(start + BATCH, products))
+            created += self._product_batch(indices, leaves, brands, images, seed)
+            bar.update(len(indices))
+        bar.close()
+        catalog_cache_invalidate([])
+        self.stdout.write(
+            self.style.SUCCESS(f"{created} products created, {products - created} existed.")
+        )
+        for role, username, password in self._users():
+            self.stdout.write(f"{role} {username} {password}")
+
+    # --- reference data --------------------------------------------------------------------------
+
+    def _categories(self) -> list[Category]:
+        existing = {c.slug: c for c in Category.objects.all()}
+        leaves = []
+
+        def get(slug, zh, en, parent, order):
+            if slug in existing:
+                return existing[slug]
+            category = Category.objects.create(
+                slug=slug, name=f"{zh} {en}", parent=parent, sort_order=order
+            )
+            existing[slug] = category
+            return category
+
+        for i, (slug, zh, en, children) in enumerate(TREE):
+            top = get(slug, zh, en, None, i)
+            for j, (cslug, czh, cen, grandchildren) in enumerate(children):
+                mid = get(cslug, czh, cen, top, j)
+                for k, (gslug, gzh, gen) in enumerate(grandchildren):
+                    leaves.append((get(gslug, gzh, gen, mid, k), gzh, gen))
+        return leaves
+
+    def _brands(self) -> list[Brand]:
+        existing = {b.slug: b for b in Brand.objects.all()}
+        out = []
+        for slug, name in BRANDS:
+            out.append(existing.get(slug) or Brand.objects.create(slug=slug, name=name))
+        return out
+
+    def _template_images(self) -> list[tuple[str, str]]:
+        """A few drawn images (and thumbnails), stored once and shared by every product."""
+        names = []
+        for i, colour in enumerate(TEMPLATE_COLOURS):
+            name, thumb = f"demo/template-{i}.png", f"demo/template-{i}-thumb.jpg"
+            if not default_storage.exists(name):
+                img = Image.new("RGB", (800, 800), (250, 250, 250))
+                draw = ImageDraw.Draw(img)
+                draw.rounded_rectangle((120, 120, 680, 680), radius=80, fill=colour)
+                draw.ellipse((260, 260, 540, 540), fill=(255, 255, 255))
+                draw.rectangle((60, 720, 740, 760), fill=tuple(c // 2 for c in colour))
+                buf = io.BytesIO()
+                img.save(buf, "PNG", optimize=True)
+                default_storage.save(name, ContentFile(buf.getvalue()))
+                buf.seek(0)
+                if default_storage.exists(thumb):
+                    default_storage.delete(thumb)
+                default_storage.save(thumb, ContentFile(services.thumbnail_bytes(buf)))
+            names.append((name, thumb))
+        return names
+
+    # --- products --------------------------------------------------------------------------------
+
+    def _product_batch(self, indices, leaves, brands, images, seed) -> int:
+        slugs = [f"demo-{i:06d}" for i in indices]
+        existing = set(Product.objects.filter(slug__in=slugs).values_list("slug", flat=True))
+        todo = [i for i in indices if f"demo-{i:06d}" not in existing]
+        if not todo:
+            return 0
+        products, variant_rows, image_rows = [], [], []
+        for i in todo:
+            rnd = random.Random(seed * 1_000_003 + i)
+            category, zh, en = leaves[i % len(leaves)]
+            brand = brands[rnd.randrange(len(brands))]
+            adj_zh, adj_en = ADJECTIVES[rnd.randrange(len(ADJECTIVES))]
+            model = rnd.randint(100, 999)
+            name = f"{brand.name.split()[0]} {adj_zh}{zh} {adj_en} {en} {model}"
+            base = Decimal(rnd.choice([9, 19, 29, 49, 99, 199, 299, 599, 1299, 4999])) + Decimal(
+                "0.90"
+            )
+            colours = rnd.sample(COLOURS, rnd.randint(1, 3))
+            sizes = (
+                SIZES[: rnd.randint(1, 3)]
+                if category.slug
+                in ("t-shirts", "jackets", "dresses", "sweaters", "sneakers", "boots")
+                else [None]
+            )
+            variants = []
+            for c, (czh, cen, _rgb) in enumerate(colours):
+                for size in sizes:
+                    price = (
+                        base + Decimal(10 * c) + (Decimal(5) if size in ("L", "XL") else 0)
+                    ).quantize(CENT)
+                    compare = (
+                        (price * Decimal("1.25")).quantize(CENT) if rnd.random() < 0.3 else None
+                    )
+                    attrs = {"colour": cen, "颜色": czh}
+                    if size:
+                        attrs["size"] = size
+                    variants.append(
+                        {
+                            "sku": f"DEMO-{i:06d}-{len(variants) + 1:02d}",
+                            "name": f"{czh} {cen}" + (f" / {size}" if size else ""),
+                            "price": price,
+                            "compare_at_price": compare,
+                            "cost_price": (price * Decimal("0.6")).quantize(CENT),
+                            "attributes": attrs,
+                            "sort_order": len(variants),
+                        }
+                    )
+            cheapest = min(variants, key=lambda v: (v["price"], v["sort_order"]))
+            compare = cheapest["compare_at_price"]
+            products.append(
+                Product(
+                    slug=f"demo-{i:06d}",
+                    name=name,
+                    short_description=f"{adj_zh}{zh}，品质之选。 {adj_en} {en.lower()}, built to last.",
+                    description=(
+                        f"{brand.name} {adj_zh}{zh}。精选材质，做工考究，适合日常使用。\n\n"
+                        f"The {adj_en} {en.lower()} by {brand.name}: carefully made, easy to love. "
+                        f"Model {model}."
+                    ),
+                    category=category,
+                    brand=brand,
+                    attributes={
+                        "model": str(model),
+                        "origin": rnd.choice(["中国 China", "日本 Japan", "Germany"]),
+                    },
+                    is_featured=rnd.random() < 0.08,
+                    weight=Decimal(rnd.randint(100, 5000)) / 1000,
+                    # Denormalised as product_refresh_price computes it, without a query per row.
+                    price=cheapest["price"],
+                    compare_at_price=compare if compare and compare > cheapest["price"] else None,
+                )
+            )
+            variant_rows.append(variants)
+            image_rows.append(images[i % len(images)])
+        with transaction.atomic():
+            Product.objects.bulk_create(products, batch_size=BATCH)
+            saved = {
+                p.slug: p.pk for p in Product.objects.filter(slug__in=[p.slug for p in products])
+            }
+            all_variants, all_images = [], []
+            for product, variants, (image, thumb) in zip(
+                products, variant_rows, image_rows, strict=True
+            ):
+                pk = saved[product.slug]
+                all_variants += [ProductVariant(product_id=pk, **v) for v in variants]
+                all_images.append(
+                    ProductImage(
+                        product_id=pk,
+                        image=image,
+                        thumbnail=thumb,
+                        alt_text=product.name,
+                        is_primary=True,
+                    )
+                )
+            ProductVariant.objects.bulk_create(
+                all_variants, batch_size=BATCH, ignore_conflicts=True
+            )
+            ProductImage.objects.bulk_create(all_images, batch_size=BATCH)
+            services.products_refresh_search_vector(saved.values())
+            self._stock([v.sku for v in all_variants], seed)
+        return len(products)
+
+    def _stock(self, skus: list[str], seed: int) -> None:
+        """Opening stock for new variants, as a purchase: one Stock row and one `purchase` ledger
+        row each, exactly what inventory.services.stock_receive writes for a new row, but in two
+        bulk INSERTs (a call per variant makes 1,000 products take a minute). The inventory app's
+        own alert check then runs once per batch."""
+        try:
+            from inventory.models import Stock, StockMovement, Warehouse
+            from inventory.services import stock_receive  # noqa: F401  (the app is complete)
+        except ImportError:  # the inventory app is optional for the catalogue
+            return
+        try:
+            from inventory.queries import default_warehouse
+
+            warehouse = default_warehouse()
+        except ImportError:
+            warehouse = Warehouse.objects.get_or_create(code="main", defaults={"name": "Main"})[0]
+        rnd = random.Random(seed + len(skus))
+        variant_ids = (
+            ProductVariant.objects.filter(sku__in=skus)
+            .exclude(stocks__warehouse=warehouse)
+            .values_list("pk", flat=True)
+        )
+        quantities = {pk: rnd.choice([0, 3, 10, 25, 50, 100]) for pk in variant_ids}
+        Stock.objects.bulk_create(
+            [
+                Stock(variant_id=pk, warehouse=warehouse, quantity=qty)
+                for pk, qty in quantities.items()
+                if qty
+            ],
+            batch_size=BATCH,
+        )
+        stocks = list(
+            Stock.objects.filter(variant_id__in=list(quantities), warehouse=warehouse).values_list(
+                "pk", "quantity"
+            )
+        )
+        StockMovement.objects.bulk_create(
+            [
+                StockMovement(
+                    stock_id=pk,
+                    reason=StockMovement.Reason.PURCHASE,
+                    delta=qty,
+                    quantity_before=0,
+                    quantity_after=qty,
+                    reference="seed_demo",
+                    note="demo data",
+                )
+                for pk, qty in stocks
+            ],
+            batch_size=BATCH,
+        )
+        try:
+            from inventory.services import stock_alerts_check
+        except ImportError:
+            return
+        stock_ids = [pk for pk, _ in stocks]
+        transaction.on_commit(lambda: stock_alerts_check(stock_ids))
+
+    # --- accounts ---------------------------------------------------------------------------------
+
+    def _users(self) -> list[tuple[str, str, str]]:
+        from accounts.models import User
+        from accounts.services import user_create, user_set_role
+
+        for role, username, password in DEMO_USERS:
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                user_create(
+                    username=username, email=f"{username}@example.com", password=password, role=role
+                )
+            elif user.role != role:
+                user_set_role(user, role)
+        return DEMO_USERS

@@ -1,0 +1,66 @@
+import io
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+
+from catalog.models import Category, Product, ProductImage, ProductVariant
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def seed(n):
+    out = io.StringIO()
+    call_command("seed_demo", products=n, no_progress=True, stdout=out)
+    return out.getvalue()
+
+
+def counts():
+    from inventory.models import Stock, StockMovement
+
+    return [
+        m.objects.count()
+        for m in (Category, Product, ProductVariant, ProductImage, Stock, StockMovement)
+    ]
+
+
+def test_seed_is_idempotent_and_consistent(api_client):
+    output = seed(12)
+    first = counts()
+    assert first[1] == 12
+    assert Category.objects.filter(parent__parent__isnull=False).exists()  # 3 levels
+    assert seed(12).count("products created") == 1
+    assert counts() == first
+
+    # Denormalised prices are what the service computes.
+    from catalog.services import product_refresh_price
+
+    for product in Product.objects.all():
+        stored = (product.price, product.compare_at_price)
+        product_refresh_price(product)
+        assert (product.price, product.compare_at_price) == stored
+        assert product.images.filter(is_primary=True).count() == 1
+
+    # Shoppers see the demo shop through the API.
+    response = api_client.get("/api/v1/products/", {"category": "electronics"})
+    assert response.status_code == 200
+    assert response.json()["count"] > 0
+
+    # The printed accounts log in with the printed passwords and have their roles.
+    lines = [line.split() for line in output.splitlines() if len(line.split()) == 3]
+    roles = {}
+    for role, username, password in lines:
+        user = authenticate(username=username, password=password)
+        assert user is not None, username
+        roles[role] = user
+    assert set(roles) == {"staff", "merchant", "customer"}
+    assert roles["staff"].role == "staff" and roles["staff"].is_superuser
+    assert roles["merchant"].role == "merchant" and roles["merchant"].is_staff
+    assert roles["customer"].role == "customer" and not roles["customer"].is_staff
+
+
+def test_seed_grows_without_duplicates():
+    seed(5)
+    seed(9)
+    assert Product.objects.count() == 9
+    assert ProductVariant.objects.filter(sku__startswith="DEMO-000000-").exists()
