@@ -118,7 +118,11 @@ def user_register(*, username: str, email: str, password: str, phone: str = "") 
     try:
         return user_create(username=username, email=email, password=password, phone=phone)
     except IntegrityError as exc:
-        # Two sign-ups raced past the checks above; the unique constraints decided.
+        # Two sign-ups raced past the checks above; the unique constraints decided which lost.
+        if User.objects.filter(email__iexact=email).exists() and not _username_taken(username):
+            raise ValidationError(
+                {"email": [_("A user with that email address already exists.")]}
+            ) from exc
         raise ValidationError(
             {"username": [_("A user with that username already exists.")]}
         ) from exc

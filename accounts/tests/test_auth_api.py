@@ -250,3 +250,20 @@ def test_password_change_checks_old_password_and_validators(user_client, user):
     assert "new_password" in weak.json()
     user.refresh_from_db()
     assert user.check_password(DEFAULT_PASSWORD)
+
+
+def test_register_race_lost_to_the_database_constraint_is_a_field_error(api_client, monkeypatch):
+    # Both sign-ups passed the existence checks; the unique constraint decides.
+    UserFactory(username="racer", email="racer@example.com")
+    monkeypatch.setattr("accounts.services._username_taken", lambda *a, **k: False)
+    monkeypatch.setattr("accounts.services._email_taken", lambda *a, **k: False)
+    response = api_client.post(
+        REGISTER, {"username": "racer", "email": "other@example.com", "password": "plum-blossom-77"}
+    )
+    assert response.status_code == 400
+    assert list(response.json()) == ["username"]
+    response = api_client.post(
+        REGISTER, {"username": "fresh", "email": "RACER@example.com", "password": "plum-blossom-77"}
+    )
+    assert response.status_code == 400
+    assert list(response.json()) == ["email"]

@@ -166,3 +166,13 @@ def test_address_pages_of_someone_else_are_404(client, user, other_user):
     assert client.post(f"/account/addresses/{theirs.pk}/delete/").status_code == 404
     assert client.post(f"/account/addresses/{theirs.pk}/default/").status_code == 404
     assert Address.objects.filter(pk=theirs.pk).exists()
+
+
+def test_api_registration_and_page_login_share_one_user_table(api_client, client):
+    api_client.post(
+        "/api/v1/auth/register/",
+        {"username": "shared", "email": "shared@example.com", "password": "plum-blossom-77"},
+    )
+    response = client.post("/account/login/", {"username": "shared", "password": "plum-blossom-77"})
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(User.objects.get(username="shared").pk)
