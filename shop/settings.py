@@ -312,7 +312,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "CouponKindEnum": "promotions.models.CouponTemplate.Kind",
+        "OrderEventKindEnum": "orders.models.OrderEvent.Kind",
+    },
 }
 
 # --- Celery ----------------------------------------------------------------------------------------
