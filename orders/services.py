@@ -615,12 +615,18 @@ def order_refund(order: Order, *, amount: Decimal, reason: str = "", actor=None)
     """Record money given back. The full amount ends the order as `refunded`; less is partial.
 
     A full refund before shipment puts the allocated stock back; after shipment goods come back
-    only when staff restock them (inventory), never automatically.
+    only when staff restock them (inventory), never automatically. A paid order that was
+    cancelled (its stock already released) keeps status `cancelled`: only its payment status
+    and refunded amount change, which is how the payments app settles the refund it owes.
     """
     order = _lock(order)
-    if order.status not in (Status.PROCESSING, Status.SHIPPED, Status.DELIVERED) or not _is_paid(
-        order
-    ):
+    refundable_status = order.status in (
+        Status.PROCESSING,
+        Status.SHIPPED,
+        Status.DELIVERED,
+        Status.CANCELLED,
+    )
+    if not refundable_status or not _is_paid(order):
         raise InvalidTransition(
             _("Only a paid order can be refunded."),
             extra={"from_status": order.status, "to_status": Status.REFUNDED.value},
@@ -639,7 +645,9 @@ def order_refund(order: Order, *, amount: Decimal, reason: str = "", actor=None)
     note = f"{amount} {reason}".strip()
     full = order.refunded_amount == order.total
     release = False
-    if full:
+    if full and order.status == Status.CANCELLED:
+        _pay_move(order, PaymentStatus.REFUNDED, actor=actor, note=note)
+    elif full:
         release = order.status == Status.PROCESSING
         _move(order, Status.REFUNDED, actor=actor, note=note)
         _pay_move(order, PaymentStatus.REFUNDED, actor=actor, note=note)

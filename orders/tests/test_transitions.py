@@ -231,3 +231,24 @@ def test_every_transition_leaves_an_event_trail(user, staff, variant, place):
         ("processing", "shipped"),
         ("shipped", "delivered"),
     ]
+
+
+def test_refund_of_a_paid_cancelled_order_settles_payment_only(user, variant, place):
+    order = at_status(place(user, (variant, 2)), "processing")
+    order = services.order_cancel(order)
+    order = services.order_refund(order, amount=order.total, reason="owed after cancel")
+    assert (order.status, order.payment_status, order.refunded_amount) == (
+        "cancelled",
+        "refunded",
+        order.total,
+    )
+    assert stock_of(variant).quantity_allocated == 0
+    assert order.events.last().kind == "payment"
+    with pytest.raises(RefundInvalid):
+        services.order_refund(order, amount=Decimal("0.01"))
+
+
+def test_unpaid_cancelled_order_cannot_be_refunded(user, variant, place):
+    order = services.order_cancel(place(user, (variant, 1)))
+    with pytest.raises(InvalidTransition):
+        services.order_refund(order, amount=Decimal("1.00"))
