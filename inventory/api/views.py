@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
 from django.db.models.deletion import ProtectedError
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, mixins, permissions, status, viewsets
 from rest_framework.response import Response
@@ -51,7 +52,7 @@ class WarehouseViewSet(viewsets.ModelViewSet):
             instance.delete()
         except ProtectedError as exc:
             raise Conflict(
-                "This warehouse holds stock; deactivate it instead.", code="warehouse_in_use"
+                _("This warehouse holds stock; deactivate it instead."), code="warehouse_in_use"
             ) from exc
 
 
