@@ -237,6 +237,7 @@ class ProductViewSet(
         detail=True,
         methods=["get", "post"],
         permission_classes=[IsMerchantOrStaff],
+        filter_backends=[],
         pagination_class=None,
     )
     def variants(self, request, slug=None):
@@ -268,6 +269,7 @@ class ProductViewSet(
         methods=["patch", "delete"],
         url_path=r"variants/(?P<variant_id>\d+)",
         permission_classes=[IsMerchantOrStaff],
+        filter_backends=[],
     )
     def variant_detail(self, request, slug=None, variant_id=None):
         product = self.get_object()
@@ -292,6 +294,7 @@ class ProductViewSet(
         detail=True,
         methods=["get", "post"],
         permission_classes=[IsMerchantOrStaff],
+        filter_backends=[],
         parser_classes=[MultiPartParser, FormParser],
         pagination_class=None,
     )
@@ -327,6 +330,7 @@ class ProductViewSet(
         methods=["patch", "delete"],
         url_path=r"images/(?P<image_id>\d+)",
         permission_classes=[IsMerchantOrStaff],
+        filter_backends=[],
         parser_classes=[JSONParser, MultiPartParser, FormParser],
     )
     def image_detail(self, request, slug=None, image_id=None):
@@ -352,6 +356,7 @@ class ProductViewSet(
         detail=True,
         methods=["get", "post"],
         permission_classes=[permissions.IsAuthenticatedOrReadOnly],
+        filter_backends=[],
     )
     def reviews(self, request, slug=None):
         product = self.get_object()

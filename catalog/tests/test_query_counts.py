@@ -65,7 +65,7 @@ def test_cached_answers_cost_no_query(api_client, make_product, django_assert_ma
 
 def test_tree_queries(api_client, django_assert_max_num_queries):
     parent = None
-    for depth in range(5):
+    for _depth in range(5):
         parent = CategoryFactory(parent=parent)
         for _ in range(3):
             CategoryFactory(parent=parent)
