@@ -1,3 +1,4 @@
+import json
 from decimal import Decimal
 
 from django.conf import settings
@@ -11,6 +12,13 @@ from catalog import services
 from catalog.models import Brand, Category, Product, ProductImage, ProductVariant, Review
 
 MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0.00")}
+
+
+def validate_attributes(value: dict) -> dict:
+    """Free-form JSON, minus what no database can store (PostgreSQL's jsonb refuses NUL)."""
+    if "\\u0000" in json.dumps(value):
+        raise serializers.ValidationError(_("Null characters are not allowed."))
+    return value
 
 
 def absolute_url(request, file) -> str | None:
@@ -154,7 +162,7 @@ class VariantSerializer(serializers.ModelSerializer):
     price = serializers.DecimalField(**MONEY)
     compare_at_price = serializers.DecimalField(**MONEY, allow_null=True, required=False)
     cost_price = serializers.DecimalField(**MONEY, allow_null=True, required=False, write_only=True)
-    attributes = serializers.DictField(required=False)
+    attributes = serializers.DictField(required=False, validators=[validate_attributes])
 
     class Meta:
         model = ProductVariant
@@ -226,7 +234,7 @@ class ProductWriteSerializer(serializers.ModelSerializer):
     brand = serializers.SlugRelatedField(
         slug_field="slug", queryset=Brand.objects.all(), allow_null=True, required=False
     )
-    attributes = serializers.DictField(required=False)
+    attributes = serializers.DictField(required=False, validators=[validate_attributes])
     variants = VariantSerializer(many=True, required=False, write_only=True)
 
     class Meta:

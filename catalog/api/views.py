@@ -60,7 +60,7 @@ class CategoryViewSet(DomainValidationMixin, viewsets.ModelViewSet):
     serializer_class = s.CategorySerializer
     permission_classes = [ReadOnlyOrStaff]
     lookup_field = "slug"
-    lookup_value_regex = "[^/]+"
+    lookup_value_regex = r"[^/\x00]+"  # NUL can never be in a slug (PostgreSQL refuses it)
     filter_backends = []
 
     def get_queryset(self):
@@ -104,7 +104,7 @@ class ProductViewSet(
 
     permission_classes = [ReadOnlyOrMerchant]
     lookup_field = "slug"
-    lookup_value_regex = "[^/]+"
+    lookup_value_regex = r"[^/\x00]+"  # NUL can never be in a slug (PostgreSQL refuses it)
     filter_backends = [DjangoFilterBackend]
     filterset_class = ProductFilter
 

@@ -267,3 +267,29 @@ def test_variant_delete_keeps_referenced_rows(merchant_client, make_product):
     assert stocked.is_active is False  # stock ledger refers to it
     p.refresh_from_db()
     assert p.price is None
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/products/a%00b/",
+        "/api/v1/products/a%00b/reviews/",
+        "/api/v1/categories/a%00b/",
+        "/api/v1/products/?search=a%00b",
+        "/api/v1/products/?category=a%00b",
+        "/api/v1/products/?brand=a%00b",
+    ],
+)
+def test_nul_characters_never_500(api_client, make_product, path):
+    make_product("Thing", slug="thing")
+    response = api_client.get(path)
+    assert response.status_code in (400, 404)
+
+
+def test_nul_in_attributes_is_400(merchant_client, make_product):
+    make_product("Thing", slug="thing")
+    response = merchant_client.patch(
+        f"{URL}thing/", {"attributes": {"colour": "red\u0000"}}, format="json"
+    )
+    assert response.status_code == 400
+    assert "attributes" in response.json()
