@@ -366,6 +366,60 @@ def stock_receive(
     )
 
 
+def stock_receive_opening(
+    warehouse: Warehouse,
+    quantities: dict[int, int],
+    *,
+    user=None,
+    reference: str = "",
+    note: str = "",
+) -> list[int]:
+    """Opening stock for variants that have no row in `warehouse` yet (an import, demo data).
+
+    Writes what stock_receive writes for a new row (a Stock row and one balanced `purchase` ledger
+    row each) in two bulk INSERTs, because a call per variant makes a catalogue import of thousands
+    of variants take minutes. Variants that already have a row here are skipped: their changes must
+    go through stock_receive / stock_adjust. Returns the ids of the new stock rows.
+    """
+    wanted = {int(pk): int(qty) for pk, qty in quantities.items() if int(qty) > 0}
+    if any(qty > MAX_ON_HAND for qty in wanted.values()):
+        raise InvalidStockChange(_("Received quantity is too large."))
+    with transaction.atomic():
+        existing = set(
+            Stock.objects.filter(warehouse=warehouse, variant_id__in=list(wanted)).values_list(
+                "variant_id", flat=True
+            )
+        )
+        new = {pk: qty for pk, qty in wanted.items() if pk not in existing}
+        Stock.objects.bulk_create(
+            [Stock(variant_id=pk, warehouse=warehouse, quantity=qty) for pk, qty in new.items()],
+            batch_size=500,
+        )
+        stocks = list(
+            Stock.objects.filter(warehouse=warehouse, variant_id__in=list(new))
+            .select_related("variant")
+            .only("pk", "quantity", "variant__product_id")
+        )
+        StockMovement.objects.bulk_create(
+            [
+                StockMovement(
+                    stock=stock,
+                    reason=Reason.PURCHASE,
+                    delta=stock.quantity,
+                    quantity_before=0,
+                    quantity_after=stock.quantity,
+                    reference=(reference or "")[:64],
+                    user=_user_or_none(user),
+                    note=(note or "")[:255],
+                )
+                for stock in stocks
+            ],
+            batch_size=500,
+        )
+        _after_commit(stocks)
+    return [stock.pk for stock in stocks]
+
+
 def stock_adjust_validate(delta: int, reason: str) -> None:
     """The sign must fit the reason: purchases and returns add units, damage removes them, and an
     `adjustment` (a stock count) goes either way. `sale` is not a manual reason: sales are

@@ -396,6 +396,8 @@ LOGGING = {
         # Our request line replaces Django's own, which would log every request twice.
         "django.server": {"level": "WARNING"},
         "django.request": {"level": "ERROR"},
+        # One line per task run drowns the console when tasks run eagerly inside requests.
+        "celery.app.trace": {"level": "WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"},
     },
 }
 

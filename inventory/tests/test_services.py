@@ -272,3 +272,32 @@ def test_write_from_a_stale_read_changes_nothing(stocked, variant, warehouse):
             stale, quantity=stale.quantity, allocated=stale.quantity_allocated + 8
         )
     assert Stock.objects.get(pk=stocked.pk).quantity_allocated == 4
+
+
+class TestReceiveOpening:
+    def test_creates_rows_with_a_balanced_purchase_each_and_skips_existing(self, warehouse):
+        fresh, empty, existing = VariantFactory(), VariantFactory(), VariantFactory()
+        services.stock_receive(existing, warehouse, 4)
+
+        new_ids = services.stock_receive_opening(
+            warehouse, {fresh.pk: 12, empty.pk: 0, existing.pk: 50}, reference="import-1"
+        )
+
+        assert [stock_of(fresh, warehouse).pk] == new_ids
+        assert stock_of(fresh, warehouse).quantity == 12
+        assert not Stock.objects.filter(variant=empty).exists()
+        assert stock_of(existing, warehouse).quantity == 4  # untouched: not an opening balance
+        movement = StockMovement.objects.get(stock__variant=fresh)
+        assert (
+            movement.reason,
+            movement.delta,
+            movement.quantity_before,
+            movement.quantity_after,
+        ) == (
+            "purchase",
+            12,
+            0,
+            12,
+        )
+        assert movement.reference == "import-1"
+        assert_invariants()

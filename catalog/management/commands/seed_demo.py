@@ -348,62 +348,17 @@ class Command(BaseCommand):
         return len(products)
 
     def _stock(self, skus: list[str], seed: int) -> None:
-        """Opening stock for new variants, as a purchase: one Stock row and one `purchase` ledger
-        row each, exactly what inventory.services.stock_receive writes for a new row, but in two
-        bulk INSERTs (a call per variant makes 1,000 products take a minute). The inventory app's
-        own alert check then runs once per batch."""
-        try:
-            from inventory.models import Stock, StockMovement, Warehouse
-            from inventory.services import stock_receive  # noqa: F401  (the app is complete)
-        except ImportError:  # the inventory app is optional for the catalogue
-            return
-        try:
-            from inventory.queries import default_warehouse
+        """Opening stock for the new variants, through the inventory app's bulk opening receipt
+        (one Stock row and one balanced `purchase` ledger row each)."""
+        from inventory.queries import default_warehouse
+        from inventory.services import stock_receive_opening
 
-            warehouse = default_warehouse()
-        except ImportError:
-            warehouse = Warehouse.objects.get_or_create(code="main", defaults={"name": "Main"})[0]
         rnd = random.Random(seed + len(skus))
-        variant_ids = (
-            ProductVariant.objects.filter(sku__in=skus)
-            .exclude(stocks__warehouse=warehouse)
-            .values_list("pk", flat=True)
-        )
+        variant_ids = ProductVariant.objects.filter(sku__in=skus).values_list("pk", flat=True)
         quantities = {pk: rnd.choice([0, 3, 10, 25, 50, 100]) for pk in variant_ids}
-        Stock.objects.bulk_create(
-            [
-                Stock(variant_id=pk, warehouse=warehouse, quantity=qty)
-                for pk, qty in quantities.items()
-                if qty
-            ],
-            batch_size=BATCH,
+        stock_receive_opening(
+            default_warehouse(), quantities, reference="seed_demo", note="demo data"
         )
-        stocks = list(
-            Stock.objects.filter(variant_id__in=list(quantities), warehouse=warehouse).values_list(
-                "pk", "quantity"
-            )
-        )
-        StockMovement.objects.bulk_create(
-            [
-                StockMovement(
-                    stock_id=pk,
-                    reason=StockMovement.Reason.PURCHASE,
-                    delta=qty,
-                    quantity_before=0,
-                    quantity_after=qty,
-                    reference="seed_demo",
-                    note="demo data",
-                )
-                for pk, qty in stocks
-            ],
-            batch_size=BATCH,
-        )
-        try:
-            from inventory.services import stock_alerts_check
-        except ImportError:
-            return
-        stock_ids = [pk for pk, _ in stocks]
-        transaction.on_commit(lambda: stock_alerts_check(stock_ids))
 
     # --- accounts ---------------------------------------------------------------------------------
 
