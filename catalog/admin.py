@@ -7,7 +7,8 @@ that prices, search vectors, thumbnails and cached answers follow exactly as the
 from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, F, IntegerField, Q, Sum, Value, When
+from django.db.models.functions import Coalesce
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -15,6 +16,18 @@ from django.utils.translation import ngettext
 from catalog import queries, services
 from catalog.cache import catalog_cache_invalidate
 from catalog.models import Brand, Category, Product, ProductImage, ProductVariant, Review
+from inventory.admin import StockInline
+
+
+def _with_stock(queryset):
+    """On-hand and available units over active warehouses, in the same query as the variants."""
+    active = Q(stocks__warehouse__is_active=True)
+    return queryset.annotate(
+        on_hand=Coalesce(Sum("stocks__quantity", filter=active), 0),
+        available_units=Coalesce(
+            Sum(F("stocks__quantity") - F("stocks__quantity_allocated"), filter=active), 0
+        ),
+    )
 
 
 def _thumb(file, size=60):
@@ -110,6 +123,8 @@ class BrandAdmin(admin.ModelAdmin):
 class VariantInline(admin.TabularInline):
     model = ProductVariant
     extra = 0
+    # The change link leads to the variant's page, which shows its stock per warehouse.
+    show_change_link = True
     fields = [
         "sku",
         "name",
@@ -119,7 +134,57 @@ class VariantInline(admin.TabularInline):
         "attributes",
         "is_active",
         "sort_order",
+        "on_hand",
+        "available_units",
     ]
+    readonly_fields = ["on_hand", "available_units"]
+
+    def get_queryset(self, request):
+        return _with_stock(super().get_queryset(request))
+
+    @admin.display(description=_("on hand"))
+    def on_hand(self, obj):
+        return getattr(obj, "on_hand", "-")
+
+    @admin.display(description=_("available"))
+    def available_units(self, obj):
+        return getattr(obj, "available_units", "-")
+
+
+@admin.register(ProductVariant)
+class ProductVariantAdmin(admin.ModelAdmin):
+    """A variant with its stock per warehouse (read-only here: stock changes go through
+    Inventory › Stock › “Adjust stock”, so every change has a ledger row)."""
+
+    list_display = ["sku", "product", "name", "price", "is_active", "on_hand", "available_units"]
+    list_filter = ["is_active", "product__category"]
+    search_fields = ["sku", "name", "barcode", "product__name"]
+    autocomplete_fields = ["product"]
+    list_select_related = ["product"]
+    inlines = [StockInline]
+
+    def get_queryset(self, request):
+        return _with_stock(super().get_queryset(request))
+
+    @admin.display(description=_("on hand"), ordering="on_hand")
+    def on_hand(self, obj):
+        return obj.on_hand
+
+    @admin.display(description=_("available"), ordering="available_units")
+    def available_units(self, obj):
+        return obj.available_units
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # The product's shown price, search vector and cached answers follow the variant.
+        services.product_sync(obj.product)
+
+    def delete_model(self, request, obj):
+        services.variant_delete(obj)
+
+    def delete_queryset(self, request, queryset):
+        for variant in queryset:
+            services.variant_delete(variant)
 
 
 class ImageInlineForm(forms.ModelForm):
