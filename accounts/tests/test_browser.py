@@ -37,8 +37,9 @@ def test_register_logout_and_login_again_in_a_browser(page):
 
     driver.find_element(By.CSS_SELECTOR, "[data-testid=logout]").click()
     WebDriverWait(driver, 10).until(lambda d: not d.current_url.endswith("/account/"))
-    # Logout lands on the home page, which the catalog app serves; its console is its own tests'.
-    page.console_errors()
+    assert driver.current_url == page.base + "/"  # logout lands on the home page
+    assert driver.find_element(By.CSS_SELECTOR, "a[href='/account/login/']")
+    assert page.console_errors() == []
     driver = page.open("/account/")
     assert "/account/login/" in driver.current_url  # logged out: the profile asks for a login
 
