@@ -32,6 +32,8 @@ def _isolated(settings, tmp_path):
 
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tests read messages in English; shop/tests/test_i18n.py checks the Chinese default itself.
+    settings.LANGUAGE_CODE = "en"
     cache.clear()
     yield
     cache.clear()

@@ -24,9 +24,3 @@ def variant(db):
 def stocked(variant, warehouse):
     """`variant` with 10 units received in `warehouse` (through the service, so the ledger agrees)."""
     return services.stock_receive(variant, warehouse, 10)
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Users are made by the dozen here; a real password hash would dominate the run time."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

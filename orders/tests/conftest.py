@@ -25,8 +25,6 @@ def _shop_settings(settings):
     settings.CART_MAX_LINE_QUANTITY = 99
     settings.ORDER_PAYMENT_TIMEOUT_MINUTES = 30
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    # Password hashing is a deliberate CPU cost that tests here do not need.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
