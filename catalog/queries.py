@@ -7,6 +7,7 @@ app's stock rows, and images and variants are prefetched.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import (
@@ -95,29 +96,10 @@ def category_tree_flat(*, include_inactive: bool = True) -> list[CategoryNode]:
     return out
 
 
-def category_descendant_ids(category_id: int) -> set[int]:
-    """The ids of a category and of every category below it, from one query of (id, parent_id)."""
+def _descendants(rows: Iterable[tuple[int, int | None]], root: int) -> set[int]:
+    """`root` and every id below it, from (id, parent_id) pairs; cycle-safe."""
     children: dict[int | None, list[int]] = {}
-    for pk, parent_id in Category.objects.values_list("pk", "parent_id"):
-        children.setdefault(parent_id, []).append(pk)
-    found = {category_id}
-    stack = [category_id]
-    while stack:
-        for child in children.get(stack.pop(), ()):
-            if child not in found:
-                found.add(child)
-                stack.append(child)
-    return found
-
-
-def category_descendant_ids_by_slug(slug: str) -> set[int]:
-    """Like category_descendant_ids, for the `category` filter; an unknown slug gives an empty set."""
-    rows = list(Category.objects.values_list("pk", "parent_id", "slug"))
-    root = next((pk for pk, _, s in rows if s == slug), None)
-    if root is None:
-        return set()
-    children: dict[int | None, list[int]] = {}
-    for pk, parent_id, _ in rows:
+    for pk, parent_id in rows:
         children.setdefault(parent_id, []).append(pk)
     found = {root}
     stack = [root]
@@ -127,6 +109,21 @@ def category_descendant_ids_by_slug(slug: str) -> set[int]:
                 found.add(child)
                 stack.append(child)
     return found
+
+
+def category_descendant_ids(category_id: int) -> set[int]:
+    """The ids of a category and of every category below it, from one query of (id, parent_id):
+    a shop's tree is small, and walking it level by level would cost a query per level."""
+    return _descendants(Category.objects.values_list("pk", "parent_id"), category_id)
+
+
+def category_descendant_ids_by_slug(slug: str) -> set[int]:
+    """Like category_descendant_ids, for the `category` filter; an unknown slug gives an empty set."""
+    rows = list(Category.objects.values_list("pk", "parent_id", "slug"))
+    root = next((pk for pk, _, s in rows if s == slug), None)
+    if root is None:
+        return set()
+    return _descendants(((pk, parent_id) for pk, parent_id, _ in rows), root)
 
 
 # --- Availability ------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from catalog.models import Category
+from catalog.queries import category_descendant_ids
 from promotions.exceptions import (
     CouponExpired,
     CouponLimitReached,
@@ -55,22 +55,6 @@ class CouponLine:
 class CouponQuote:
     user_coupon: UserCoupon
     discount: Decimal
-
-
-def category_descendant_ids(category_id: int) -> set[int]:
-    """The category and everything below it. One query for the whole tree: a shop's tree is small,
-    and walking it level by level would cost a query per level."""
-    children: dict[int | None, list[int]] = {}
-    for pk, parent_id in Category.objects.values_list("pk", "parent_id"):
-        children.setdefault(parent_id, []).append(pk)
-    found = {category_id}
-    stack = [category_id]
-    while stack:
-        for child in children.get(stack.pop(), ()):
-            if child not in found:
-                found.add(child)
-                stack.append(child)
-    return found
 
 
 def coupon_discount(template: CouponTemplate, eligible: Decimal) -> Decimal:
