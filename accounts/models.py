@@ -75,16 +75,18 @@ class Address(models.Model):
     def __str__(self):
         return f"{self.full_name}, {self.province} {self.city} {self.street}"
 
+    # The fields a person fills in; also what an order keeps as its shipping-address snapshot.
+    CONTACT_FIELDS = (
+        "full_name",
+        "phone",
+        "country",
+        "province",
+        "city",
+        "district",
+        "street",
+        "postal_code",
+    )
+
     def as_snapshot(self) -> dict:
         """The address as an order keeps it, frozen at checkout."""
-        fields = [
-            "full_name",
-            "phone",
-            "country",
-            "province",
-            "city",
-            "district",
-            "street",
-            "postal_code",
-        ]
-        return {name: getattr(self, name) for name in fields}
+        return {name: getattr(self, name) for name in self.CONTACT_FIELDS}

@@ -27,16 +27,7 @@ from shop.exceptions import DomainError, NotFound
 
 logger = logging.getLogger(__name__)
 
-ADDRESS_FIELDS = (
-    "full_name",
-    "phone",
-    "country",
-    "province",
-    "city",
-    "district",
-    "street",
-    "postal_code",
-)
+ADDRESS_FIELDS = Address.CONTACT_FIELDS
 
 
 # --- Users -------------------------------------------------------------------------------------------

@@ -118,20 +118,7 @@ class PasswordChangeSerializer(serializers.Serializer):
 class AddressSerializer(serializers.ModelSerializer):
     class Meta:
         model = Address
-        fields = [
-            "id",
-            "full_name",
-            "phone",
-            "country",
-            "province",
-            "city",
-            "district",
-            "street",
-            "postal_code",
-            "is_default",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", *Address.CONTACT_FIELDS, "is_default", "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
 
     def create(self, validated_data):
