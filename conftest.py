@@ -12,6 +12,16 @@ from rest_framework_simplejwt.tokens import RefreshToken
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
 
+def pytest_report_header(config):
+    """Say which services this run really used, so a CI log shows it."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    cache = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
+    celery = "eager" if settings.CELERY_TASK_ALWAYS_EAGER else "broker"
+    return f"shop: database={db} cache={cache} celery={celery}"
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords and connection.vendor != "postgresql":

@@ -6,9 +6,10 @@ With a broker, use the real `celery -A shop beat` instead; both read `settings.P
 import signal
 import time
 
-from celery import current_app
 from django.conf import settings
 from django.core.management.base import BaseCommand
+
+from shop.celery import app
 
 
 class Command(BaseCommand):
@@ -19,6 +20,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, once=False, **options):
         self._stop = False
+        # Import every app's tasks module now (Celery's autodiscovery is lazy).
+        app.loader.import_default_modules()
         signal.signal(signal.SIGTERM, lambda *_: setattr(self, "_stop", True))
         due = {name: 0.0 for name in settings.PERIODIC_TASKS}
         while not self._stop:
@@ -32,9 +35,9 @@ class Command(BaseCommand):
             time.sleep(1)
 
     def _run(self, name, task_path):
-        task = current_app.tasks.get(task_path)
+        task = app.tasks.get(task_path)
         if task is None:
-            # A domain whose issue has not landed yet has no task: nothing to run.
+            self.stderr.write(f"{name}: no such task {task_path!r}")
             return
         try:
             task.apply(throw=True)
