@@ -278,25 +278,60 @@ class ProductAdmin(admin.ModelAdmin):
         services.products_set_flags(queryset.values_list("pk", flat=True), is_active=False)
 
     def _flags(self, request, queryset, message, **flags):
+        """Set flags through the service; `message(count)` words the result."""
         count = services.products_set_flags(queryset.values_list("pk", flat=True), **flags)
-        self.message_user(request, message % {"count": count}, messages.SUCCESS)
+        self.message_user(request, message(count), messages.SUCCESS)
 
     @admin.action(description=_("Activate selected products"), permissions=["change"])
     def make_active(self, request, queryset):
-        self._flags(request, queryset, _("%(count)d products activated."), is_active=True)
+        self._flags(
+            request,
+            queryset,
+            lambda n: (
+                ngettext("%(count)d product activated.", "%(count)d products activated.", n)
+                % {"count": n}
+            ),
+            is_active=True,
+        )
 
     @admin.action(description=_("Deactivate selected products"), permissions=["change"])
     def make_inactive(self, request, queryset):
-        self._flags(request, queryset, _("%(count)d products deactivated."), is_active=False)
+        self._flags(
+            request,
+            queryset,
+            lambda n: (
+                ngettext("%(count)d product deactivated.", "%(count)d products deactivated.", n)
+                % {"count": n}
+            ),
+            is_active=False,
+        )
 
     @admin.action(description=_("Feature selected products"), permissions=["change"])
     def make_featured(self, request, queryset):
-        self._flags(request, queryset, _("%(count)d products featured."), is_featured=True)
+        self._flags(
+            request,
+            queryset,
+            lambda n: (
+                ngettext("%(count)d product featured.", "%(count)d products featured.", n)
+                % {"count": n}
+            ),
+            is_featured=True,
+        )
 
     @admin.action(description=_("Stop featuring selected products"), permissions=["change"])
     def make_not_featured(self, request, queryset):
         self._flags(
-            request, queryset, _("%(count)d products no longer featured."), is_featured=False
+            request,
+            queryset,
+            lambda n: (
+                ngettext(
+                    "%(count)d product no longer featured.",
+                    "%(count)d products no longer featured.",
+                    n,
+                )
+                % {"count": n}
+            ),
+            is_featured=False,
         )
 
 

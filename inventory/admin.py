@@ -126,9 +126,10 @@ class StockAdmin(admin.ModelAdmin):
             except (StockBelowAllocated, InvalidStockChange) as exc:
                 self.message_user(
                     request,
-                    _("Nothing was changed. %(stock)s: %(error)s")
+                    _("Nothing was changed. %(sku)s in %(warehouse)s: %(error)s")
                     % {
-                        "stock": f"{current.variant.sku} @ {current.warehouse.code}",
+                        "sku": current.variant.sku,
+                        "warehouse": current.warehouse.code,
                         "error": exc.detail,
                     },
                     messages.ERROR,

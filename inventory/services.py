@@ -170,7 +170,7 @@ def stock_allocate(order_lines: Sequence[OrderLine], *, user=None) -> list[Alloc
                     }
                 )
         if short:
-            names = ", ".join(
+            names = _(", ").join(
                 _("%(sku)s (requested %(requested)d, available %(available)d)") % row
                 for row in short
             )

@@ -154,16 +154,22 @@ class OrderAdmin(admin.ModelAdmin):
         return False
 
     def _apply(self, request, queryset, operation, done_message):
+        """Run `operation` on each order; `done_message(count)` words the success."""
         done = 0
         for order in queryset.order_by("pk"):
             try:
                 operation(order)
             except DomainError as exc:
-                self.message_user(request, f"{order.number}: {exc.detail}", messages.ERROR)
+                self.message_user(
+                    request,
+                    _("Order %(number)s: %(error)s")
+                    % {"number": order.number, "error": exc.detail},
+                    messages.ERROR,
+                )
             else:
                 done += 1
         if done:
-            self.message_user(request, done_message % {"count": done}, messages.SUCCESS)
+            self.message_user(request, done_message(done), messages.SUCCESS)
 
     @admin.action(description=_("Ship selected orders"), permissions=["change"])
     def ship_orders(self, request, queryset):
@@ -174,7 +180,10 @@ class OrderAdmin(admin.ModelAdmin):
                 request,
                 queryset,
                 lambda order: services.order_ship(order, actor=request.user, **form.cleaned_data),
-                _("%(count)d order(s) shipped."),
+                lambda n: (
+                    ngettext("%(count)d order shipped.", "%(count)d orders shipped.", n)
+                    % {"count": n}
+                ),
             )
             return None
         context = {
@@ -193,7 +202,10 @@ class OrderAdmin(admin.ModelAdmin):
             request,
             queryset,
             lambda order: services.order_cancel(order, actor=request.user, reason="admin"),
-            _("%(count)d order(s) cancelled."),
+            lambda n: (
+                ngettext("%(count)d order cancelled.", "%(count)d orders cancelled.", n)
+                % {"count": n}
+            ),
         )
 
     @admin.action(description=_("Refund selected orders in full"), permissions=["change"])
@@ -206,7 +218,15 @@ class OrderAdmin(admin.ModelAdmin):
                 actor=request.user,
             )
 
-        self._apply(request, queryset, refund, _("%(count)d order(s) refunded."))
+        self._apply(
+            request,
+            queryset,
+            refund,
+            lambda n: (
+                ngettext("%(count)d order refunded.", "%(count)d orders refunded.", n)
+                % {"count": n}
+            ),
+        )
 
     @admin.action(description=_("Export selected orders as CSV"), permissions=["view"])
     def export_csv(self, request, queryset):

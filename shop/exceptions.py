@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 
 class DomainError(Exception):
     status_code = 400
     code = "domain_error"
-    default_detail = "The request breaks a rule of the shop."
+    default_detail = _("The request breaks a rule of the shop.")
 
     def __init__(self, detail: Any = None, *, code: str | None = None, extra: dict | None = None):
         self.detail = detail if detail is not None else self.default_detail
@@ -26,13 +28,13 @@ class DomainError(Exception):
 class NotFound(DomainError):
     status_code = 404
     code = "not_found"
-    default_detail = "Not found."
+    default_detail = _("Not found.")
 
 
 class PermissionDenied(DomainError):
     status_code = 403
     code = "permission_denied"
-    default_detail = "You may not do this."
+    default_detail = _("You may not do this.")
 
 
 class Conflict(DomainError):
@@ -40,4 +42,4 @@ class Conflict(DomainError):
 
     status_code = 409
     code = "conflict"
-    default_detail = "The current state does not allow this."
+    default_detail = _("The current state does not allow this.")
