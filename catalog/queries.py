@@ -1,8 +1,11 @@
 """Reads of the catalogue: the category tree, product lists and details, search.
 
 Every function here answers in a fixed number of queries, whatever the size of the catalogue: the
-category tree is one query assembled in Python, availability is an EXISTS subquery on the inventory
-app's stock rows, and images and variants are prefetched.
+category tree is one query assembled in Python, availability is one query on the inventory app's
+stock rows for the products shown, and images and variants are prefetched.
+
+They also stay fast on a large catalogue: every WHERE clause of a list or a search is served by an
+index, and nothing is computed per product before LIMIT (benchmarks/catalog_api.py measures it).
 """
 
 from __future__ import annotations
@@ -33,10 +36,6 @@ from django.db.models.functions import Coalesce
 from catalog.models import Category, Product, ProductImage, ProductVariant, Review
 
 SEARCH_CONFIG = "simple"
-# word_similarity() of the query against a product name above which a typo still counts as a match:
-# "lapto" -> "Laptop" scores 0.83, "laptpo" 0.57, a transposed first pair "lpatop" 0.29; unrelated
-# words score 0. Lower finds more typos and more noise; relevance ordering puts real matches first.
-TRIGRAM_THRESHOLD = 0.25
 
 
 # --- Category tree -----------------------------------------------------------------------------------
@@ -161,17 +160,48 @@ def _primary_image_prefetch() -> Prefetch:
     )
 
 
-def product_list(*, include_inactive: bool = False) -> QuerySet[Product]:
-    """Products for a list page: category, brand and primary image loaded, `in_stock` annotated.
+def products_in_stock(product_ids: Iterable[int]) -> set[int]:
+    """Which of these products have an active variant with available stock, in one query."""
+    ids = list(product_ids)
+    if not ids:
+        return set()
+    return set(
+        _available_stock()
+        .filter(variant__product_id__in=ids, variant__is_active=True)
+        .values_list("variant__product_id", flat=True)
+        .distinct()
+    )
 
-    Shoppers see active products that have a price (at least one active variant).
+
+def attach_in_stock(products: Iterable[Product]) -> list[Product]:
+    """Set `in_stock` on each product of a page that is already loaded.
+
+    Not an annotation of the list queryset: PostgreSQL plans a correlated EXISTS over a list's
+    100,000 candidate rows as a hashed subplan that reads every stock row on every page, before
+    LIMIT. Asking for the page's ids afterwards reads only their stock rows.
     """
-    qs = Product.objects.select_related("category", "brand").prefetch_related(
-        _primary_image_prefetch()
+    products = list(products)
+    in_stock = products_in_stock(p.pk for p in products)
+    for product in products:
+        product.in_stock = product.pk in in_stock
+    return products
+
+
+def product_list(*, include_inactive: bool = False) -> QuerySet[Product]:
+    """Products for a list page: category, brand and primary image loaded.
+
+    Shoppers see active products that have a price (at least one active variant). `in_stock` is
+    not annotated: pass the page through attach_in_stock() once it is cut.
+    """
+    qs = (
+        Product.objects.select_related("category", "brand")
+        .prefetch_related(_primary_image_prefetch())
+        # A list shows neither; the search vector alone is a large share of each row.
+        .defer("description", "search_vector")
     )
     if not include_inactive:
         qs = qs.filter(is_active=True, price__isnull=False)
-    return qs.annotate(in_stock=product_in_stock_expression())
+    return qs
 
 
 def product_detail(*, include_inactive: bool = False) -> QuerySet[Product]:
@@ -196,6 +226,14 @@ def product_search(qs: QuerySet[Product], terms: str) -> QuerySet[Product]:
     match on the name, because the 'simple' configuration cannot split Chinese text into words.
     An exact name match always ranks first. Elsewhere (SQLite): a case-insensitive substring match
     over name, descriptions, brand and SKU.
+
+    On PostgreSQL each match is an operator a GIN index serves (`@@` on the search vector, `LIKE`
+    and `%>` on trigrams of the name), so finding the matches never scores every product; only the
+    matches are ranked. The typo match is a fallback, tried only when the words themselves match
+    nothing: at the threshold that still finds transposed letters ("lpatop" -> "Laptop", set per
+    connection in shop/settings.py), a common word has tens of thousands of trigram neighbours
+    ("Smartphones" ~ "Phones"), which would triple a correct search's cost and fill its tail with
+    noise.
     """
     terms = terms.strip()
     if not terms:
@@ -205,12 +243,15 @@ def product_search(qs: QuerySet[Product], terms: str) -> QuerySet[Product]:
         query = SearchQuery(terms, config=SEARCH_CONFIG, search_type="websearch")
         rank = SearchRank(F("search_vector"), query)
         similarity = TrigramWordSimilarity(terms, "name")
-        return qs.annotate(
+        match = Q(search_vector=query) | Q(name__icontains=terms)
+        if not qs.filter(match).exists():
+            # Alone, not ORed with the words that matched nothing: one predicate is one index
+            # the planner sees it can use, where an OR of three looked dearer than a table scan.
+            match = Q(name__trigram_word_similar=terms)
+        return qs.filter(match).annotate(
             relevance=exact
             + Coalesce(rank, Value(0.0), output_field=FloatField())
             + Coalesce(similarity, Value(0.0), output_field=FloatField())
-        ).filter(
-            Q(search_vector=query) | Q(name__icontains=terms) | Q(relevance__gt=TRIGRAM_THRESHOLD)
         )
     sku_match = ProductVariant.objects.filter(product_id=OuterRef("pk"), sku__icontains=terms)
     return qs.filter(

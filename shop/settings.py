@@ -120,6 +120,18 @@ for _i, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[])):
     DATABASES[f"replica_{_i}"] = {**environ.Env.db_url_config(_url), "TEST": {"MIRROR": "default"}}
 DATABASE_ROUTERS = ["shop.db_router.PrimaryReplicaRouter"]
 
+# Catalogue search finds typos with pg_trgm's index-backed `%>` operator, whose threshold is this
+# setting: at the default 0.6 a transposed pair ("lpatop" -> "Laptop" scores 0.29) is missed.
+# Lower finds more typos and more noise; relevance ordering puts real matches first.
+SEARCH_TRIGRAM_THRESHOLD = env.float("SEARCH_TRIGRAM_THRESHOLD", default=0.25)
+for _db in DATABASES.values():
+    if _db["ENGINE"].endswith("postgresql"):
+        _options = _db.setdefault("OPTIONS", {})
+        _options["options"] = (
+            f"{_options.get('options', '')} "
+            f"-c pg_trgm.word_similarity_threshold={SEARCH_TRIGRAM_THRESHOLD}"
+        ).strip()
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, sessions, locks ------------------------------------------------------------------------

@@ -51,7 +51,7 @@ class ProductFilter(django_filters.FilterSet):
     min_price = django_filters.NumberFilter(field_name="price", lookup_expr="gte", min_value=0)
     max_price = django_filters.NumberFilter(field_name="price", lookup_expr="lte", min_value=0)
     featured = StrictBooleanFilter(field_name="is_featured")
-    in_stock = StrictBooleanFilter(field_name="in_stock")
+    in_stock = StrictBooleanFilter(method="filter_in_stock")
     ordering = django_filters.ChoiceFilter(
         method="filter_ordering",
         choices=[(key, key) for key in ORDERINGS],
@@ -61,6 +61,11 @@ class ProductFilter(django_filters.FilterSet):
 
     def filter_search(self, queryset, name, value):
         return queries.product_search(queryset, value)
+
+    def filter_in_stock(self, queryset, name, value):
+        # A semi-join in WHERE, not the list's in_stock (which is attached to the page only).
+        available = queries.product_in_stock_expression()
+        return queryset.filter(available if value else ~available)
 
     def filter_category(self, queryset, name, value):
         return queryset.filter(category_id__in=queries.category_descendant_ids_by_slug(value))

@@ -85,3 +85,15 @@ def test_postgres_search_vector_follows_edits(
     with django_capture_on_commit_callbacks(execute=True):
         services.product_update(product, brand=brand)
     assert search(api_client, "greenthumb") == ["Garden Hose"]
+
+
+@pytest.mark.postgres
+def test_postgres_typos_are_a_fallback(api_client, make_product):
+    """Trigram neighbours join in only when the words themselves match nothing: a correct word
+    is not padded with every name sharing a few letters (and does not pay for finding them)."""
+    phones = CategoryFactory(name="Phones")
+    make_product("Smartphones 12", "299.00", category=phones)
+    make_product("Phones for seniors", "49.00", category=phones)
+    assert search(api_client, "Smartphones") == ["Smartphones 12"]
+    assert set(search(api_client, "Smratphones")) == {"Smartphones 12", "Phones for seniors"}
+    assert search(api_client, "Smratphones")[0] == "Smartphones 12"

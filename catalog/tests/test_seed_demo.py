@@ -64,3 +64,19 @@ def test_seed_grows_without_duplicates():
     seed(9)
     assert Product.objects.count() == 9
     assert ProductVariant.objects.filter(sku__startswith="DEMO-000000-").exists()
+
+
+@pytest.mark.postgres
+def test_seed_leaves_planner_statistics_current():
+    """Without ANALYZE the planner costs a freshly loaded catalogue as empty (reltuples -1)."""
+    from django.db import connection
+
+    seed(12)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, reltuples FROM pg_class"
+            " WHERE relname IN ('catalog_product', 'catalog_productvariant', 'inventory_stock')"
+        )
+        estimates = dict(cursor.fetchall())
+    assert estimates["catalog_product"] == Product.objects.count()
+    assert estimates["catalog_productvariant"] == ProductVariant.objects.count()

@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.db import connection, transaction
 from PIL import Image, ImageDraw
 from tqdm import tqdm
 
@@ -185,6 +185,11 @@ class Command(BaseCommand):
             created += self._product_batch(indices, leaves, brands, images, seed)
             bar.update(len(indices))
         bar.close()
+        if connection.vendor == "postgresql":
+            # A bulk load leaves the planner's statistics describing empty tables until autovacuum
+            # gets round to them; with those, list and search queries get plans that read every row.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         catalog_cache_invalidate([])
         self.stdout.write(
             self.style.SUCCESS(f"{created} products created, {products - created} existed.")
