@@ -32,5 +32,6 @@ urlpatterns = [
     path("", include("payments.api.urls")),
     path("", include("recommendations.api.urls")),
     # Last: nothing else matched.
-    re_path(r"^.*$", not_found, name="not-found"),
+    # [\s\S], not ".": a path with a newline in it (%0A) must land here too.
+    re_path(r"^[\s\S]*$", not_found, name="not-found"),
 ]

@@ -295,7 +295,7 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "shop.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "shop.api.exceptions.exception_handler",
     "DEFAULT_THROTTLE_RATES": _throttle_rates,
     "NUM_PROXIES": env.int("NUM_PROXIES", default=None)

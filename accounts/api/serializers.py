@@ -20,13 +20,6 @@ def raise_drf(exc: DjangoValidationError):
     ) from exc
 
 
-class ErrorSerializer(serializers.Serializer):
-    """The error body of DESIGN.md, for the schema."""
-
-    code = serializers.CharField()
-    detail = serializers.CharField()
-
-
 class RegisterSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     username = serializers.CharField(max_length=150)

@@ -9,7 +9,6 @@ from rest_framework_simplejwt.views import TokenObtainPairView
 from accounts import queries, services
 from accounts.api.serializers import (
     AddressSerializer,
-    ErrorSerializer,
     LoginSerializer,
     MeSerializer,
     PasswordChangeSerializer,
@@ -21,6 +20,7 @@ from accounts.api.serializers import (
     raise_drf,
 )
 from accounts.models import Address
+from shop.api.schema import ErrorSerializer
 
 ERROR = OpenApiResponse(ErrorSerializer)
 TAG = ["auth"]

@@ -4,6 +4,7 @@ from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from inventory.models import Stock, StockMovement
+from shop.api.filters import IdFilter
 
 
 class StrictBooleanField(forms.Field):
@@ -25,8 +26,8 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
 
 
 class StockFilter(django_filters.FilterSet):
-    variant = django_filters.NumberFilter(field_name="variant_id")
-    warehouse = django_filters.NumberFilter(field_name="warehouse_id")
+    variant = IdFilter(field_name="variant_id")
+    warehouse = IdFilter(field_name="warehouse_id")
     low = StrictBooleanFilter(
         method="filter_low", help_text=_("true: only rows at or below their threshold.")
     )
@@ -43,8 +44,8 @@ class StockFilter(django_filters.FilterSet):
 
 
 class MovementFilter(django_filters.FilterSet):
-    variant = django_filters.NumberFilter(field_name="stock__variant_id")
-    warehouse = django_filters.NumberFilter(field_name="stock__warehouse_id")
+    variant = IdFilter(field_name="stock__variant_id")
+    warehouse = IdFilter(field_name="stock__warehouse_id")
     reason = django_filters.ChoiceFilter(choices=StockMovement.Reason.choices)
     start = django_filters.DateFilter(
         field_name="created_at", lookup_expr="date__gte", help_text=_("From this day (inclusive).")

@@ -275,3 +275,24 @@ def test_jwt_merchant_without_group_still_allowed(stocked):
     client = APIClient()
     client.credentials(**bearer(merchant))
     assert client.get("/api/v1/inventory/stocks/").status_code == 200
+
+
+@pytest.mark.parametrize("url", ["/api/v1/inventory/stocks/", "/api/v1/inventory/movements/"])
+@pytest.mark.parametrize("param", ["variant", "warehouse"])
+@pytest.mark.parametrize(
+    "value", ["-2.3847911285078708e+36", "99999999999999999999999", "1.5", "0"]
+)
+def test_id_filters_reject_what_cannot_be_an_id(url, param, value, merchant_client, stocked):
+    # Found by schemathesis: a huge number reached the database driver and overflowed (500).
+    response = merchant_client.get(url, {param: value})
+    assert response.status_code == 400
+    assert param in response.json()
+
+
+def test_id_filter_still_filters(merchant_client, stocked, second_warehouse):
+    other = services.stock_receive(VariantFactory(), second_warehouse, 3)
+    response = merchant_client.get(
+        "/api/v1/inventory/stocks/", {"warehouse": str(other.warehouse_id)}
+    )
+    assert response.status_code == 200
+    assert [row["id"] for row in response.json()["results"]] == [other.pk]

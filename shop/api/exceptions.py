@@ -28,7 +28,13 @@ def exception_handler(exc, context):
     if isinstance(exc, exceptions.APIException):
         codes = exc.get_codes()
         code = codes if isinstance(codes, str) else exc.default_code
-        response.data = {"code": code, "detail": str(exc.detail)}
+        detail = exc.detail
+        # simplejwt's token errors carry a dict ({"detail", "code", "messages"}): keep its own
+        # message and code, not the dict's repr.
+        if isinstance(detail, dict) and "detail" in detail:
+            code = str(detail.get("code") or code)
+            detail = detail["detail"]
+        response.data = {"code": code, "detail": str(detail)}
         if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
             response.data["retry_after"] = int(exc.wait)
     return response
