@@ -100,6 +100,10 @@ class Product(models.Model):
     )
     review_count = models.PositiveIntegerField(_("reviews"), default=0, editable=False)
     sales_count = models.PositiveIntegerField(_("units sold"), default=0, editable=False)
+    # Denormalised, kept correct by catalog.services.products_refresh_in_stock: some active variant
+    # has units to sell (quantity - quantity_allocated > 0) in an active warehouse. Stored so that
+    # the list's `in_stock` filter and its COUNT read a column instead of joining every stock row.
+    in_stock = models.BooleanField(_("in stock"), default=False, editable=False)
     search_vector = SearchVectorField(null=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -112,6 +116,13 @@ class Product(models.Model):
             models.Index(fields=["is_active", "price"], name="catalog_product_active_price"),
             models.Index(fields=["is_active", "-sales_count"], name="catalog_product_active_sales"),
             models.Index(fields=["category", "is_active"], name="catalog_product_cat_active"),
+            # The shopper's "in stock" list: only the rows it can show, in best-seller order, so
+            # both the page and the paginator's COUNT read this small index alone.
+            models.Index(
+                fields=["-sales_count", "-id"],
+                condition=Q(is_active=True, in_stock=True, price__isnull=False),
+                name="catalog_product_instock_sales",
+            ),
         ]
 
     def __str__(self):

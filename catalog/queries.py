@@ -1,8 +1,8 @@
 """Reads of the catalogue: the category tree, product lists and details, search.
 
 Every function here answers in a fixed number of queries, whatever the size of the catalogue: the
-category tree is one query assembled in Python, availability is one query on the inventory app's
-stock rows for the products shown, and images and variants are prefetched.
+category tree is one query assembled in Python, a list's availability is a stored column
+(Product.in_stock), and images and variants are prefetched.
 
 They also stay fast on a large catalogue: every WHERE clause of a list or a search is served by an
 index, and nothing is computed per product before LIMIT (benchmarks/catalog_api.py measures it).
@@ -144,6 +144,11 @@ def product_in_stock_expression() -> Exists:
     )
 
 
+def products_in_stock_drift() -> QuerySet[Product]:
+    """Products whose stored in_stock disagrees with their stock (for inventory_check)."""
+    return Product.objects.exclude(in_stock=product_in_stock_expression()).order_by("pk")
+
+
 def variant_in_stock_expression() -> Exists:
     """True when the variant has available stock in an active warehouse (outer ref: variant pk)."""
     return Exists(_available_stock().filter(variant_id=OuterRef("pk")))
@@ -160,38 +165,12 @@ def _primary_image_prefetch() -> Prefetch:
     )
 
 
-def products_in_stock(product_ids: Iterable[int]) -> set[int]:
-    """Which of these products have an active variant with available stock, in one query."""
-    ids = list(product_ids)
-    if not ids:
-        return set()
-    return set(
-        _available_stock()
-        .filter(variant__product_id__in=ids, variant__is_active=True)
-        .values_list("variant__product_id", flat=True)
-        .distinct()
-    )
-
-
-def attach_in_stock(products: Iterable[Product]) -> list[Product]:
-    """Set `in_stock` on each product of a page that is already loaded.
-
-    Not an annotation of the list queryset: PostgreSQL plans a correlated EXISTS over a list's
-    100,000 candidate rows as a hashed subplan that reads every stock row on every page, before
-    LIMIT. Asking for the page's ids afterwards reads only their stock rows.
-    """
-    products = list(products)
-    in_stock = products_in_stock(p.pk for p in products)
-    for product in products:
-        product.in_stock = product.pk in in_stock
-    return products
-
-
 def product_list(*, include_inactive: bool = False) -> QuerySet[Product]:
     """Products for a list page: category, brand and primary image loaded.
 
     Shoppers see active products that have a price (at least one active variant). `in_stock` is
-    not annotated: pass the page through attach_in_stock() once it is cut.
+    the stored column (catalog.services.products_refresh_in_stock keeps it), not a subquery: a
+    correlated EXISTS over a list's 100,000 candidate rows reads every stock row before LIMIT.
     """
     qs = (
         Product.objects.select_related("category", "brand")
@@ -205,7 +184,12 @@ def product_list(*, include_inactive: bool = False) -> QuerySet[Product]:
 
 
 def product_detail(*, include_inactive: bool = False) -> QuerySet[Product]:
-    """Products for a detail answer: images, variants (each with `in_stock`) in one query each."""
+    """Products for a detail answer: images, variants (each with `in_stock`) in one query each.
+
+    Availability is computed live here, for the product (`in_stock_now`) as for its variants: it is
+    one product, so the EXISTS is cheap, and the detail then never disagrees with its own variants
+    even in the moment between a stock commit and the refresh of the stored column.
+    """
     variants = ProductVariant.objects.annotate(in_stock=variant_in_stock_expression())
     if not include_inactive:
         variants = variants.filter(is_active=True)
@@ -215,7 +199,7 @@ def product_detail(*, include_inactive: bool = False) -> QuerySet[Product]:
     )
     if not include_inactive:
         qs = qs.filter(is_active=True, price__isnull=False)
-    return qs.annotate(in_stock=product_in_stock_expression())
+    return qs.annotate(in_stock_now=product_in_stock_expression())
 
 
 def product_search(qs: QuerySet[Product], terms: str) -> QuerySet[Product]:

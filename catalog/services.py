@@ -1,7 +1,7 @@
 """Write operations of the catalogue.
 
-Each function keeps the denormalised columns of Product correct (price, compare_at_price, rating,
-search vector) and forgets cached answers on commit, so a shopper never sees a stale price.
+Each function keeps the denormalised columns of Product correct (price, compare_at_price, in_stock,
+rating, search vector) and forgets cached answers on commit, so a shopper never sees a stale price.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from catalog.cache import catalog_cache_invalidate
 from catalog.models import Brand, Category, Product, ProductImage, ProductVariant, Review
-from catalog.queries import SEARCH_CONFIG, category_descendant_ids
+from catalog.queries import SEARCH_CONFIG, category_descendant_ids, product_in_stock_expression
 from shop.exceptions import Conflict, PermissionDenied
 
 CENT = Decimal("0.01")
@@ -107,6 +107,32 @@ def product_refresh_price(product: Product) -> Product:
     return product
 
 
+def products_refresh_in_stock(product_ids: Iterable[int] | None = None) -> int:
+    """Recompute Product.in_stock for these products (all when None) in one UPDATE.
+
+    Only rows whose stored value disagrees with their stock are matched, so a stock change that
+    does not cross zero writes and locks nothing. Returns how many rows changed; their cached
+    answers (and every cached list) are forgotten on commit.
+
+    Called by inventory on commit of every stock change, by the variant services here, on a
+    warehouse's (de)activation, and periodically as a reconciliation (inventory.tasks).
+    """
+    qs = Product.objects.all()
+    ids: list[int] = []
+    if product_ids is not None:
+        ids = sorted({int(pk) for pk in product_ids})
+        if not ids:
+            return 0
+        qs = qs.filter(pk__in=ids)
+    available = product_in_stock_expression()
+    changed = qs.exclude(in_stock=available).update(in_stock=available)
+    if changed:
+        # With ids unknown (reconciliation), bumping the list version is enough: a detail answer
+        # computes its in_stock live and never read the column.
+        _invalidate_on_commit(ids)
+    return changed
+
+
 def product_search_vector_expression() -> SearchVector:
     """The weighted document of a product, for an UPDATE over many rows at once."""
     skus = Subquery(
@@ -146,6 +172,7 @@ def product_sync(product: Product) -> Product:
     """Recompute everything derived on a product after an edit made outside the other services
     (the admin's forms and inlines save models directly)."""
     product_refresh_price(product)
+    products_refresh_in_stock([product.pk])
     products_refresh_search_vector([product.pk])
     image_ensure_primary(product)
     for image in product.images.filter(thumbnail=""):
@@ -176,6 +203,7 @@ def product_create(
     for data in variants:
         _variant_save(ProductVariant(product=product), data)
     product_refresh_price(product)
+    products_refresh_in_stock([product.pk])
     products_refresh_search_vector([product.pk])
     _invalidate_on_commit([product.pk])
     return product
@@ -241,6 +269,7 @@ def _variant_save(variant: ProductVariant, data: dict) -> ProductVariant:
 def variant_create(product: Product, **data: Any) -> ProductVariant:
     variant = _variant_save(ProductVariant(product=product), data)
     product_refresh_price(product)
+    products_refresh_in_stock([product.pk])
     products_refresh_search_vector([product.pk])
     return variant
 
@@ -249,6 +278,8 @@ def variant_create(product: Product, **data: Any) -> ProductVariant:
 def variant_update(variant: ProductVariant, **data: Any) -> ProductVariant:
     _variant_save(variant, data)
     product_refresh_price(variant.product)
+    # (De)activating a variant can make or unmake the product's only available stock.
+    products_refresh_in_stock([variant.product_id])
     products_refresh_search_vector([variant.product_id])
     return variant
 
@@ -271,6 +302,7 @@ def variant_delete(variant: ProductVariant) -> bool:
     else:
         variant.delete()
     product_refresh_price(product)
+    products_refresh_in_stock([product.pk])
     products_refresh_search_vector([product.pk])
     return not referenced
 

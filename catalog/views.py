@@ -9,6 +9,5 @@ def home(request):
     products = queries.product_list()
     featured = list(products.filter(is_featured=True).order_by("-sales_count", "-id")[:8])
     newest = list(products.order_by("-created_at", "-id")[:8])
-    queries.attach_in_stock(featured + newest)
     context = {"categories": queries.category_tree(), "featured": featured, "newest": newest}
     return render(request, "catalog/home.html", context)

@@ -44,6 +44,10 @@ class WarehouseAdmin(admin.ModelAdmin):
     search_fields = ("code", "name")
     ordering = ("priority", "code")
 
+    def save_model(self, request, obj, form, change):
+        # Also for list_editable: (de)activating a warehouse changes which products are in stock.
+        services.warehouse_save(obj)
+
 
 class StockAdjustForm(forms.Form):
     quantity_change = forms.IntegerField(

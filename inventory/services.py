@@ -31,6 +31,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from catalog.cache import catalog_cache_invalidate
+from catalog.services import products_refresh_in_stock
 from inventory.exceptions import (
     InsufficientStock,
     InvalidStockChange,
@@ -105,18 +106,51 @@ def _alerts_check_enqueue(stock_ids: list[int]) -> None:
 
 
 def _after_commit(stocks: Iterable[Stock]) -> None:
-    """What shoppers see changed (cache) and a row may have crossed its threshold (alerts).
+    """What shoppers see changed (cache, Product.in_stock) and a row may have crossed its threshold
+    (alerts).
 
-    `robust=True`: a cache or broker outage after the commit is logged, never turned into an error
-    for a caller whose stock change is already durable.
+    `robust=True`: a cache, broker or database hiccup after the commit is logged, never turned into
+    an error for a caller whose stock change is already durable (the periodic reconciliation in
+    inventory.tasks.low_stock_check repairs a refresh that failed).
+
+    Product.in_stock is refreshed after the commit rather than inside the stock transaction: inside,
+    a checkout would lock its product rows until it commits (contention on best sellers, and a
+    second lock order to deadlock on), and it could not see a concurrent, uncommitted change to
+    another variant's stock anyway. After the commit, each refresh is its own UPDATE that re-reads
+    the committed stock under READ COMMITTED, so the refresh that runs last sees the latest state,
+    and it writes only when the flag really changes.
     """
     stocks = list(stocks)
     if not stocks:
         return
     product_ids = {stock.variant.product_id for stock in stocks}
     stock_ids = sorted({stock.pk for stock in stocks})
+    transaction.on_commit(partial(products_refresh_in_stock, product_ids), robust=True)
     transaction.on_commit(partial(catalog_cache_invalidate, product_ids), robust=True)
     transaction.on_commit(partial(_alerts_check_enqueue, stock_ids), robust=True)
+
+
+# --- warehouses ----------------------------------------------------------------------------------
+
+
+def warehouse_save(warehouse: Warehouse) -> Warehouse:
+    """Create or change a warehouse (API and admin).
+
+    (De)activating one changes what shoppers can buy: stock in an inactive warehouse is not
+    available, so Product.in_stock is refreshed on commit. A warehouse may hold stock of most of
+    the catalogue, so that is the reconciliation over every product (one UPDATE writing only the
+    rows that change) rather than a list of ids as long as the catalogue.
+    """
+    with transaction.atomic():
+        was_active = (
+            Warehouse.objects.filter(pk=warehouse.pk).values_list("is_active", flat=True).first()
+            if warehouse.pk
+            else None
+        )
+        warehouse.save()
+        if was_active is not None and was_active != warehouse.is_active:
+            transaction.on_commit(partial(products_refresh_in_stock, None), robust=True)
+    return warehouse
 
 
 # --- allocation ----------------------------------------------------------------------------------

@@ -2,14 +2,19 @@
 
 from celery import shared_task
 
+from catalog.services import products_refresh_in_stock
 from inventory import services
 
 
 @shared_task(name="inventory.tasks.low_stock_check")
 def low_stock_check() -> dict[str, int]:
-    """Periodic (settings.PERIODIC_TASKS): raise/resolve alerts for every row, mail one digest."""
+    """Periodic (settings.PERIODIC_TASKS): raise/resolve alerts for every row, mail one digest, and
+    reconcile Product.in_stock with the stock (it is refreshed on commit of each stock change; this
+    repairs a refresh lost to a crash between commit and refresh, or to a write that bypassed the
+    services)."""
     counts = services.stock_alerts_check()
     counts["notified"] = services.stock_alerts_notify()
+    counts["in_stock_fixed"] = products_refresh_in_stock()
     return counts
 
 

@@ -63,9 +63,9 @@ class ProductFilter(django_filters.FilterSet):
         return queries.product_search(queryset, value)
 
     def filter_in_stock(self, queryset, name, value):
-        # A semi-join in WHERE, not the list's in_stock (which is attached to the page only).
-        available = queries.product_in_stock_expression()
-        return queryset.filter(available if value else ~available)
+        # The stored column (catalog.services.products_refresh_in_stock), not a semi-join with every
+        # stock row: the page and the paginator's COUNT read a partial index instead.
+        return queryset.filter(in_stock=value)
 
     def filter_category(self, queryset, name, value):
         return queryset.filter(category_id__in=queries.category_descendant_ids_by_slug(value))

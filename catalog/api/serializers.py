@@ -193,6 +193,8 @@ class VariantSerializer(serializers.ModelSerializer):
 
 
 class ProductDetailSerializer(ProductListSerializer):
+    # Live for the one product shown (catalog.queries.product_detail), not the stored column.
+    in_stock = serializers.BooleanField(source="in_stock_now", read_only=True)
     images = serializers.SerializerMethodField()
     variants = serializers.SerializerMethodField()
 

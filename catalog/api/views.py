@@ -136,12 +136,6 @@ class ProductViewSet(
             return queryset
         return super().filter_queryset(queryset)
 
-    def paginate_queryset(self, queryset):
-        page = super().paginate_queryset(queryset)
-        if page is not None and self.action == "list":
-            page = queries.attach_in_stock(page)
-        return page
-
     def _detail_answer(self, product_pk) -> Response:
         product = get_object_or_404(self.get_queryset(), pk=product_pk)
         return Response(self.get_serializer(product).data)

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import TestCase
 from PIL import Image
 
 from catalog import services
@@ -25,14 +26,12 @@ def warehouse():
 
 
 def give_stock(variant, quantity):
-    """Stock through the inventory app's service when it exists, else a bare row."""
-    try:
-        from inventory.services import stock_receive
-    except ImportError:
-        from inventory.models import Stock
+    """Stock through the inventory app's service, its on-commit work done (Product.in_stock is
+    refreshed on commit, and a test's transaction never commits)."""
+    from inventory.services import stock_receive
 
-        return Stock.objects.create(variant=variant, warehouse=warehouse(), quantity=quantity)
-    return stock_receive(variant, warehouse(), quantity)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return stock_receive(variant, warehouse(), quantity)
 
 
 @pytest.fixture

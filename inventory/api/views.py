@@ -43,6 +43,16 @@ class WarehouseViewSet(viewsets.ModelViewSet):
     queryset = Warehouse.objects.order_by("priority", "code", "pk")
     filter_backends = []
 
+    def perform_create(self, serializer):
+        serializer.instance = services.warehouse_save(Warehouse(**serializer.validated_data))
+
+    def perform_update(self, serializer):
+        # Through the service: deactivating a warehouse changes which products are in stock.
+        warehouse = serializer.instance
+        for name, value in serializer.validated_data.items():
+            setattr(warehouse, name, value)
+        services.warehouse_save(warehouse)
+
     @extend_schema(responses={204: None, 409: ERROR})
     def destroy(self, request, *args, **kwargs):
         return super().destroy(request, *args, **kwargs)

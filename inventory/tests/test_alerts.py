@@ -21,7 +21,8 @@ def test_alert_raised_once_mailed_once_resolved_after_restock(
     order, lines = order_with_lines([(variant, 6)])
     services.stock_allocate(lines)  # 4 left <= threshold 5
 
-    assert tasks.low_stock_check() == {"raised": 1, "resolved": 0, "updated": 0, "notified": 1}
+    expected = {"raised": 1, "resolved": 0, "updated": 0, "notified": 1, "in_stock_fixed": 0}
+    assert tasks.low_stock_check() == expected
     alert = StockAlert.objects.get()
     assert (alert.level, alert.stock, alert.resolved_at) == ("low", stocked, None)
     assert alert.notified_at is not None
@@ -31,7 +32,8 @@ def test_alert_raised_once_mailed_once_resolved_after_restock(
     assert variant.sku in message.body
 
     # Still low: nothing new, no repeat mail.
-    assert tasks.low_stock_check() == {"raised": 0, "resolved": 0, "updated": 0, "notified": 0}
+    expected = {"raised": 0, "resolved": 0, "updated": 0, "notified": 0, "in_stock_fixed": 0}
+    assert tasks.low_stock_check() == expected
     assert len(mailoutbox) == 1
 
     # Out of stock: the same alert changes level, still no repeat mail.

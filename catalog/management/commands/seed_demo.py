@@ -350,6 +350,9 @@ class Command(BaseCommand):
             ProductImage.objects.bulk_create(all_images, batch_size=BATCH)
             services.products_refresh_search_vector(saved.values())
             self._stock([v.sku for v in all_variants], seed)
+            # Now, not only on the stock's commit (which refreshes them too, finding nothing left to
+            # change): the flag must be right when this command returns, whatever wraps it.
+            services.products_refresh_in_stock(saved.values())
         return len(products)
 
     def _stock(self, skus: list[str], seed: int) -> None:
