@@ -6,6 +6,8 @@ variable in README.md switches one part to a real service. Production is `DEBUG=
 `SECRET_KEY`; it passes `manage.py check --deploy` without warnings.
 """
 
+import os
+import tempfile
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -112,6 +114,12 @@ else:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+            # Tests use a file, not SQLite's shared in-memory database: threads (the browser tests'
+            # live server, the concurrency tests) then get connections of their own that wait for
+            # the write lock like production's do, instead of sharing one connection.
+            "TEST": {
+                "NAME": str(Path(tempfile.gettempdir()) / f"shop-test-{os.getpid()}.sqlite3"),
             },
         }
     }
