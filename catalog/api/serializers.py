@@ -101,7 +101,8 @@ class ProductListSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.URI)
+    # null when the product has no primary image yet.
+    @extend_schema_field(serializers.URLField(allow_null=True))
     def get_primary_image(self, product) -> str | None:
         images = getattr(product, "primary_images", None)
         if images is None:
