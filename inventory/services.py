@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -105,6 +104,20 @@ def _alerts_check_enqueue(stock_ids: list[int]) -> None:
     stock_alerts_check_task.delay(stock_ids)
 
 
+def _on_commit_robust(func, *args) -> None:
+    """Run func(*args) after the commit; a failure is logged, never raised to the caller.
+
+    Not a functools.partial: on failure Django logs the callback's __qualname__, which a partial
+    lacks, and the AttributeError from that log line would reach the caller after all.
+    """
+
+    def callback():
+        func(*args)
+
+    callback.__qualname__ = func.__qualname__
+    transaction.on_commit(callback, robust=True)
+
+
 def _after_commit(stocks: Iterable[Stock]) -> None:
     """What shoppers see changed (cache, Product.in_stock) and a row may have crossed its threshold
     (alerts).
@@ -125,9 +138,9 @@ def _after_commit(stocks: Iterable[Stock]) -> None:
         return
     product_ids = {stock.variant.product_id for stock in stocks}
     stock_ids = sorted({stock.pk for stock in stocks})
-    transaction.on_commit(partial(products_refresh_in_stock, product_ids), robust=True)
-    transaction.on_commit(partial(catalog_cache_invalidate, product_ids), robust=True)
-    transaction.on_commit(partial(_alerts_check_enqueue, stock_ids), robust=True)
+    _on_commit_robust(products_refresh_in_stock, product_ids)
+    _on_commit_robust(catalog_cache_invalidate, product_ids)
+    _on_commit_robust(_alerts_check_enqueue, stock_ids)
 
 
 # --- warehouses ----------------------------------------------------------------------------------
@@ -149,7 +162,7 @@ def warehouse_save(warehouse: Warehouse) -> Warehouse:
         )
         warehouse.save()
         if was_active is not None and was_active != warehouse.is_active:
-            transaction.on_commit(partial(products_refresh_in_stock, None), robust=True)
+            _on_commit_robust(products_refresh_in_stock, None)
     return warehouse
 
 

@@ -301,3 +301,19 @@ class TestReceiveOpening:
         )
         assert movement.reference == "import-1"
         assert_invariants()
+
+
+def test_a_failing_after_commit_step_is_logged_not_raised(
+    variant, warehouse, django_capture_on_commit_callbacks, caplog, monkeypatch
+):
+    """The stock change is durable once committed; a broken cache must not turn it into an error."""
+
+    def broken_cache(product_ids):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(services, "catalog_cache_invalidate", broken_cache)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.stock_receive(variant, warehouse, 5)
+
+    assert stock_of(variant, warehouse).quantity == 5
+    assert "broken_cache" in caplog.text and "cache down" in caplog.text
