@@ -3,7 +3,7 @@
 # `make test`): 5xx answers, undocumented status codes or content types, and bodies that do not
 # match the schema all fail the run.
 #
-#   .venv/bin/pip install -r requirements-dev.txt   # schemathesis is pinned there
+#   .venv/bin/pip install -r requirements-fuzz.txt  # schemathesis, pinned
 #   scripts/fuzz_api.sh                              # anonymous, customer, merchant, staff
 #   ROLES="anon alice" EXAMPLES=50 scripts/fuzz_api.sh
 #
