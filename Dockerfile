@@ -18,7 +18,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DJANGO_SETTINGS_MODULE=shop.settings \
     DEBUG=0 \
     PORT=8000
-RUN apt-get update && apt-get install -y --no-install-recommends libpq5 curl \
+RUN apt-get update && apt-get install -y --no-install-recommends libpq5 curl procps \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --system shop && useradd --system --gid shop --home /app --shell /usr/sbin/nologin shop
 COPY --from=build /wheels /wheels

@@ -128,3 +128,24 @@ def test_debug_off_spellings(debug):
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.strip().splitlines()[-1])["debug"] is False
+
+
+def test_production_health_check_over_loopback_is_allowed_but_other_hosts_are_not():
+    probe = (
+        "import django; django.setup()\n"
+        "from django.test import Client\n"
+        "c = Client()\n"
+        "print(c.get('/health/', HTTP_HOST='127.0.0.1', secure=False).status_code,"
+        " c.get('/health/', HTTP_HOST='evil.example.net').status_code)"
+    )
+    result = run(
+        ["-c", probe],
+        DEBUG="0",
+        SECRET_KEY=_production_secret(),
+        ALLOWED_HOSTS="shop.example.com",
+        LOG_LEVEL="CRITICAL",
+    )
+    assert result.returncode == 0, result.stderr
+    # The container health check (plain HTTP to 127.0.0.1) gets an answer, not a redirect or a
+    # DisallowedHost 400; a foreign Host header still does not.
+    assert result.stdout.split()[-2:] == ["200", "400"]
