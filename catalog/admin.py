@@ -347,6 +347,11 @@ class ReviewAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # reviews come from buyers, through the API
 
+    def has_delete_permission(self, request, obj=None):
+        # Staff hide a review instead (the buyer's words stay on record), and a deletion here would
+        # bypass review_set_visible, leaving the product's rating and count stale.
+        return False
+
     def save_model(self, request, obj, form, change):
         if "is_visible" in form.changed_data:
             services.review_set_visible(obj, obj.is_visible)

@@ -9,8 +9,9 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from inventory import services
-from inventory.exceptions import InvalidStockChange, StockBelowAllocated
+from inventory.exceptions import InvalidStockChange
 from inventory.models import Allocation, Stock, StockAlert, StockMovement, Warehouse
+from shop.exceptions import DomainError
 
 
 class StockInline(admin.TabularInline):
@@ -127,7 +128,7 @@ class StockAdmin(admin.ModelAdmin):
                             user=request.user,
                             note=data["note"],
                         )
-            except (StockBelowAllocated, InvalidStockChange) as exc:
+            except DomainError as exc:
                 self.message_user(
                     request,
                     _("Nothing was changed. %(sku)s in %(warehouse)s: %(error)s")

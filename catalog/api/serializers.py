@@ -283,9 +283,14 @@ class ProductWriteSerializer(serializers.ModelSerializer):
 # --- Reviews -----------------------------------------------------------------------------------------
 
 
+# A review is read on a product page; an essay longer than this is abuse, not a review.
+REVIEW_BODY_MAX_LENGTH = 5000
+
+
 class ReviewSerializer(serializers.ModelSerializer):
     rating = serializers.IntegerField(min_value=1, max_value=5)
     user = serializers.CharField(source="user.username", read_only=True)
+    body = serializers.CharField(max_length=REVIEW_BODY_MAX_LENGTH)
 
     class Meta:
         model = Review

@@ -139,3 +139,20 @@ def test_variant_admin_shows_stock_per_warehouse_read_only(merchant, make_produc
     inline_variant = product_page.context["inline_admin_formsets"][0].formset.queryset.get()
     assert inline_variant.available_units == 7
     assert Stock.objects.get(variant=variant).quantity == 7
+
+
+def test_reviews_cannot_be_deleted_in_the_admin_only_hidden(staff):
+    """A deletion would bypass the service that keeps the product's rating and count correct."""
+    from catalog.tests.factories import ProductFactory
+
+    product = ProductFactory()
+    review = Review.objects.create(product=product, user=staff, rating=1, body="Broke at once.")
+    client = logged_in(staff)
+
+    response = client.post(f"/admin/catalog/review/{review.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 403
+    response = client.post(
+        "/admin/catalog/review/",
+        {"action": "delete_selected", "_selected_action": [review.pk], "post": "yes"},
+    )
+    assert Review.objects.filter(pk=review.pk).exists()

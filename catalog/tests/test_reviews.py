@@ -80,3 +80,11 @@ def test_inactive_product_reviews_404(user_client, user, product):
     deliver(user, product)
     services.product_deactivate(product)
     assert user_client.post(url(), {"rating": 5, "body": "x"}).status_code == 404
+
+
+def test_an_overlong_review_body_is_400(user_client, user, product):
+    deliver(user, product)
+    response = user_client.post(url(), {"rating": 3, "body": "好" * 5001}, format="json")
+    assert response.status_code == 400
+    assert "body" in response.json()
+    assert not Review.objects.exists()
