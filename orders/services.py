@@ -592,9 +592,14 @@ def order_ship(order: Order, *, carrier: str, tracking_number: str, actor=None) 
     for product_id, quantity in order.lines.values_list("product_id", "quantity"):
         if product_id is not None:
             sold[product_id] += quantity
-    for product_id, quantity in sold.items():
-        Product.objects.filter(pk=product_id).update(sales_count=F("sales_count") + quantity)
-    product_ids = list(sold)
+    # One UPDATE per product in pk order: the project's lock order. Following the order's line order
+    # instead deadlocks two shipments that list the same products the other way round; a single
+    # UPDATE ... WHERE id IN (...) would lock in whatever order the plan visits the rows.
+    product_ids = sorted(sold)
+    for product_id in product_ids:
+        Product.objects.filter(pk=product_id).update(
+            sales_count=F("sales_count") + sold[product_id]
+        )
     transaction.on_commit(lambda: catalog_cache_invalidate(product_ids), robust=True)
     _email_on_commit(order, "shipped")
     return order

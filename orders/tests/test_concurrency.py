@@ -1,6 +1,7 @@
 """Races on PostgreSQL with real threads: row locks decide, and the loser sees the winner's state."""
 
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -8,11 +9,12 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
+from catalog.models import Product
 from inventory.exceptions import InsufficientStock
 from orders import services
 from orders.exceptions import OrderNotPayable
 from orders.models import Order, OrderEvent
-from orders.tests.helpers import ADDRESS, stock_of
+from orders.tests.helpers import ADDRESS, at_status, stock_of
 from promotions.models import UserCoupon
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -120,3 +122,73 @@ def test_expiry_racing_payment_ends_in_one_consistent_state(
         assert ("pending", "cancelled") in transitions
         assert ("pending", "processing") not in transitions
     assert len(transitions) == 2  # the placement and exactly one of the two
+
+
+def _pauses_after_first_product_update(mine: threading.Event, theirs: threading.Event, peer_pid):
+    """An execute wrapper that forces the interleaving which deadlocked: after this thread's
+    first UPDATE of a product it waits until the other thread has done its own first product
+    UPDATE, or is blocked waiting for a lock (then waiting longer could only deadlock the test)."""
+    table = Product._meta.db_table
+    state = {"paused": False}
+
+    def wrapper(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if state["paused"] or not sql.startswith(f'UPDATE "{table}"'):
+            return result
+        state["paused"] = True
+        mine.set()
+        deadline = time.monotonic() + 10
+        while not theirs.wait(0.005) and time.monotonic() < deadline:
+            with context["connection"].cursor() as cursor:
+                cursor.execute(
+                    "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = %s AND NOT granted)",
+                    [peer_pid()],
+                )
+                if cursor.fetchone()[0]:
+                    break
+        return result
+
+    return wrapper
+
+
+def _interleaved_shipments(orders, staff):
+    """Two functions shipping the two orders, each pausing after its first product UPDATE."""
+    events = [threading.Event(), threading.Event()]
+    pids = [None, None]
+
+    def ship(index):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            pids[index] = cursor.fetchone()[0]
+        wrapper = _pauses_after_first_product_update(
+            events[index], events[1 - index], lambda: pids[1 - index]
+        )
+        with connection.execute_wrapper(wrapper):
+            return services.order_ship(
+                Order.objects.get(pk=orders[index].pk),
+                carrier="SF",
+                tracking_number=f"SF{index}",
+                actor=staff,
+            )
+
+    return (lambda: ship(0)), (lambda: ship(1))
+
+
+def test_shipments_with_opposite_product_order_do_not_deadlock(user, staff, make_variant, place):
+    """Two orders hold the same two products in opposite line order (different variants, so the
+    stock rows do not serialise them). Shipping both at once must not deadlock."""
+    product_a = make_variant(stock=50).product
+    product_b = make_variant(stock=50).product
+    a1, a2 = (make_variant(stock=50, product=product_a) for _ in range(2))
+    b1, b2 = (make_variant(stock=50, product=product_b) for _ in range(2))
+    rounds = 5
+    for _round in range(rounds):
+        orders = [
+            at_status(place(user, (a1, 1), (b1, 2)), "processing"),
+            at_status(place(user, (b2, 3), (a2, 4)), "processing"),
+        ]
+        results = race(*_interleaved_shipments(orders, staff))
+        assert all(isinstance(result, Order) for result in results), results
+    product_a.refresh_from_db()
+    product_b.refresh_from_db()
+    assert (product_a.sales_count, product_b.sales_count) == (5 * rounds, 5 * rounds)

@@ -1,6 +1,9 @@
+import re
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from catalog.cache import list_version
 from orders import services
@@ -252,3 +255,25 @@ def test_unpaid_cancelled_order_cannot_be_refunded(user, variant, place):
     order = services.order_cancel(place(user, (variant, 1)))
     with pytest.raises(InvalidTransition):
         services.order_refund(order, amount=Decimal("1.00"))
+
+
+def test_ship_updates_sales_counts_in_product_pk_order(user, staff, make_variant, place):
+    """The project's lock order is "rows in primary-key order": an order whose lines list the
+    products out of pk order must still update (lock) them ascending, or two shipments with
+    opposite line orders can deadlock."""
+    first, second, third = (make_variant(price="10.00") for _ in range(3))
+    order = at_status(place(user, (third, 1), (first, 2), (second, 3)), "processing")
+    table = first.product._meta.db_table
+    with CaptureQueriesContext(connection) as queries:
+        services.order_ship(order, carrier="SF", tracking_number="SF1", actor=staff)
+    updated = [
+        int(re.search(r'"id" = (\d+)', query["sql"]).group(1))
+        for query in queries.captured_queries
+        if query["sql"].startswith(f'UPDATE "{table}"')
+    ]
+    assert updated == sorted([first.product_id, second.product_id, third.product_id])
+    counts = []
+    for variant in (first, second, third):
+        variant.product.refresh_from_db()
+        counts.append(variant.product.sales_count)
+    assert counts == [2, 3, 1]
