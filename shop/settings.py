@@ -161,6 +161,10 @@ if REDIS_URL:
         }
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    # A Redis outage degrades the shop (answers come from the database, login limits and sessions
+    # reset) instead of taking it down; each ignored error is logged.
+    DJANGO_REDIS_IGNORE_EXCEPTIONS = env.bool("DJANGO_REDIS_IGNORE_EXCEPTIONS", default=True)
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 else:
     CACHES = {
         "default": {
@@ -308,9 +312,10 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "shop.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "shop.api.exceptions.exception_handler",
     "DEFAULT_THROTTLE_RATES": _throttle_rates,
-    "NUM_PROXIES": env.int("NUM_PROXIES", default=None)
-    if env.str("NUM_PROXIES", default="")
-    else None,
+    # How many proxies append to X-Forwarded-For in front of us. 0 = trust only REMOTE_ADDR; DRF's
+    # own default (None) would take the client-controlled header as is, and a login limiter keyed
+    # on it could be dodged by sending a new address with every attempt.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "COERCE_DECIMAL_TO_STRING": True,
 }
