@@ -73,3 +73,19 @@ class AmountMismatch(DomainError):
 class ShipmentInvalid(DomainError):
     code = "shipment_invalid"
     default_detail = _("Carrier and tracking number are required.")
+
+
+class IdempotencyKeyReused(Conflict):
+    """The Idempotency-Key of an earlier checkout came with a different request body.
+
+    Replaying the first order would silently drop what the client changed; placing a second one
+    would defeat the key. The client must use a new key for a new request.
+    """
+
+    code = "idempotency_key_reused"
+    default_detail = _("This Idempotency-Key was already used for a different request.")
+
+
+class IdempotencyKeyInvalid(DomainError):
+    code = "idempotency_key_invalid"
+    default_detail = _("The Idempotency-Key must be 1 to 128 printable ASCII characters.")

@@ -102,6 +102,10 @@ class Order(models.Model):
     shipping_address = models.JSONField(_("shipping address"))
     notes = models.CharField(_("notes"), max_length=500, blank=True)
     idempotency_key = models.CharField(max_length=128, null=True, blank=True, editable=False)
+    # sha256 of the checkout body that came with the key: a reused key with another body is refused.
+    idempotency_fingerprint = models.CharField(
+        max_length=64, blank=True, default="", editable=False
+    )
     expires_at = models.DateTimeField(_("payment due by"), null=True, blank=True, db_index=True)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     shipped_at = models.DateTimeField(_("shipped at"), null=True, blank=True, db_index=True)

@@ -7,6 +7,8 @@ and Celery tasks all call these functions, so each rule lives here once.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import secrets
 import uuid
 from collections import defaultdict
@@ -30,6 +32,8 @@ from orders.exceptions import (
     CartEmpty,
     CartItemNotFound,
     CartNotFound,
+    IdempotencyKeyInvalid,
+    IdempotencyKeyReused,
     InvalidTransition,
     OrderNotPayable,
     PaymentMethodInvalid,
@@ -245,6 +249,53 @@ def _order_number() -> str:
     return f"{timezone.localdate():%Y%m%d}{secrets.randbelow(10**8):08d}"
 
 
+IDEMPOTENCY_KEY_MAX_LENGTH = 128
+
+
+def _clean_idempotency_key(key: str | None) -> str | None:
+    """The key as stored, or None when the client sent none.
+
+    A malformed key is refused rather than repaired: cutting long keys made two different keys
+    collide (and replay each other's order), and control or non-ASCII characters are never part
+    of a key a client generated on purpose.
+    """
+    if key is None:
+        return None
+    key = key.strip()
+    if not key or len(key) > IDEMPOTENCY_KEY_MAX_LENGTH or not all(" " <= c <= "~" for c in key):
+        raise IdempotencyKeyInvalid(extra={"max_length": IDEMPOTENCY_KEY_MAX_LENGTH})
+    return key
+
+
+def _request_fingerprint(
+    *, address_id, shipping_address, coupon_code, payment_method, notes
+) -> str:
+    """A hash of what the checkout request asked for, to tell a retry from a reused key.
+
+    The cart is left out on purpose: the first placement empties it, so a genuine retry sees a
+    different cart.
+    """
+    body = {
+        "address_id": address_id,
+        "shipping_address": shipping_address,
+        "coupon_code": (coupon_code or "").strip(),
+        "payment_method": payment_method,
+        "notes": notes or "",
+    }
+    canonical = json.dumps(
+        body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _replay(order: Order, fingerprint: str) -> Order:
+    # Orders placed before fingerprints were stored have none: they replay as they always did.
+    if order.idempotency_fingerprint and order.idempotency_fingerprint != fingerprint:
+        raise IdempotencyKeyReused(extra={"order_number": order.number})
+    order.idempotent_replay = True
+    return order
+
+
 def _check_payment_method(payment_method: str) -> None:
     enabled = set(getattr(settings, "PAYMENT_GATEWAYS_ENABLED", ["sandbox"]))
     if payment_method not in KNOWN_GATEWAYS or payment_method not in enabled:
@@ -325,14 +376,22 @@ def order_place(
     Prices come from the database only. Stock is allocated and the coupon redeemed inside the same
     transaction as the order, so any failure (stock, coupon, address) leaves no order, no allocation,
     an unused coupon and the cart as it was. With an `idempotency_key` a retried request (same user,
-    same key) gets the first order back; `order.idempotent_replay` tells the caller which happened.
+    same key, same body) gets the first order back; `order.idempotent_replay` tells the caller
+    which happened. The same key with a different body is `idempotency_key_reused`.
     """
-    idempotency_key = (idempotency_key or "").strip()[:128] or None
+    idempotency_key = _clean_idempotency_key(idempotency_key)
+    fingerprint = ""
     if idempotency_key:
+        fingerprint = _request_fingerprint(
+            address_id=address_id,
+            shipping_address=shipping_address,
+            coupon_code=coupon_code,
+            payment_method=payment_method,
+            notes=notes,
+        )
         existing = Order.objects.filter(user=user, idempotency_key=idempotency_key).first()
         if existing is not None:
-            existing.idempotent_replay = True
-            return existing
+            return _replay(existing, fingerprint)
     _check_payment_method(payment_method)
     try:
         with transaction.atomic():
@@ -345,16 +404,26 @@ def order_place(
                 payment_method=payment_method,
                 notes=notes or "",
                 idempotency_key=idempotency_key,
+                idempotency_fingerprint=fingerprint,
             )
     except _IdempotentReplay as replay:
-        replay.order.idempotent_replay = True
-        return replay.order
+        # Raised inside the transaction, so nothing of this attempt was kept.
+        return _replay(replay.order, fingerprint)
     order.idempotent_replay = False
     return order
 
 
 def _order_place(
-    user, *, cart, address_id, shipping_address, coupon_code, payment_method, notes, idempotency_key
+    user,
+    *,
+    cart,
+    address_id,
+    shipping_address,
+    coupon_code,
+    payment_method,
+    notes,
+    idempotency_key,
+    idempotency_fingerprint,
 ) -> Order:
     cart = _lock_cart(cart)
     if idempotency_key:
@@ -405,6 +474,7 @@ def _order_place(
         shipping_address=snapshot,
         notes=notes[:500],
         idempotency_key=idempotency_key,
+        idempotency_fingerprint=idempotency_fingerprint,
         expires_at=now + timedelta(minutes=settings.ORDER_PAYMENT_TIMEOUT_MINUTES),
         **totals,
     )

@@ -165,8 +165,20 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
     required=False,
-    description="Retry-safe placement: the same key from the same user returns the first order "
-    "(200 on a replay, 201 when placed now), never a second one.",
+    description="Retry-safe placement: the same key from the same user with the same body "
+    "(address_id, shipping_address, coupon_code, payment_method, notes) returns the first order "
+    "(200 with `Idempotent-Replayed: true`; 201 when placed now), never a second one. The same key "
+    "with a different body is 409 `idempotency_key_reused`. A key must be 1 to 128 printable "
+    "ASCII characters, else 400 `idempotency_key_invalid`.",
+)
+
+REPLAYED_HEADER = OpenApiParameter(
+    "Idempotent-Replayed",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=[200],
+    enum=["true"],
+    description="Present on a replay: the order was placed by an earlier request with this key.",
 )
 
 
@@ -191,16 +203,23 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     @extend_schema(
         request=OrderCreateSerializer,
-        parameters=[IDEMPOTENCY_HEADER],
+        parameters=[IDEMPOTENCY_HEADER, REPLAYED_HEADER],
         responses={
             201: OrderSerializer,
-            200: OpenApiResponse(OrderSerializer, description="Replay of an Idempotency-Key."),
+            200: OpenApiResponse(
+                OrderSerializer,
+                description="Replay of an Idempotency-Key with the same body "
+                "(header `Idempotent-Replayed: true`).",
+            ),
             400: ERROR,
             404: ERROR,
             409: ERROR,
         },
         description="Place an order from the user's cart. Prices come from the database; any "
-        "price in the body is ignored. 409 `insufficient_stock` lists the short lines.",
+        "price in the body is ignored. 409 `insufficient_stock` lists the short lines; 409 "
+        "`idempotency_key_reused` when an Idempotency-Key comes back with a different body; 400 "
+        "`idempotency_key_invalid` for a malformed key; 400 `quantity_invalid` names a cart line "
+        "above the per-line maximum.",
     )
     def create(self, request):
         serializer = OrderCreateSerializer(data=request.data)

@@ -7,6 +7,7 @@ from django.utils import timezone
 from accounts.tests.factories import AddressFactory, UserFactory
 from inventory.models import Allocation
 from orders import services
+from orders.exceptions import IdempotencyKeyInvalid, IdempotencyKeyReused
 from orders.models import CartItem, Order, OrderEvent, OrderLine
 from orders.tests.helpers import ADDRESS, stock_of
 from promotions.exceptions import CouponUsed
@@ -481,3 +482,86 @@ def test_replay_found_only_by_the_unique_constraint(user, make_variant, place):
     assert again.pk == first.pk and again.idempotent_replay
     assert Order.objects.count() == 1
     assert stock_of(variant).quantity_allocated == 1
+
+
+def test_same_key_with_a_different_body_is_a_conflict(user, user_client, make_variant, fill_cart):
+    variant = make_variant(stock=10)
+    fill_cart(user, (variant, 2))
+    body = {"shipping_address": ADDRESS, "payment_method": "sandbox", "notes": "ring twice"}
+    first = user_client.post(ORDERS_URL, body, format="json", HTTP_IDEMPOTENCY_KEY="k-2")
+    assert first.status_code == 201
+    fill_cart(user, (variant, 1))
+    changed = {**body, "notes": "leave at the door"}
+    again = user_client.post(ORDERS_URL, changed, format="json", HTTP_IDEMPOTENCY_KEY="k-2")
+    assert (again.status_code, again.data["code"]) == (409, "idempotency_key_reused")
+    assert "Idempotent-Replayed" not in again
+    other_address = {**ADDRESS, "street": "南京路 2 号"}
+    again = user_client.post(
+        ORDERS_URL,
+        {**body, "shipping_address": other_address},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="k-2",
+    )
+    assert (again.status_code, again.data["code"]) == (409, "idempotency_key_reused")
+    # The unchanged body still replays, and the new cart line was never ordered.
+    replay = user_client.post(ORDERS_URL, body, format="json", HTTP_IDEMPOTENCY_KEY="k-2")
+    assert (replay.status_code, replay["Idempotent-Replayed"]) == (200, "true")
+    assert replay.data["number"] == first.data["number"]
+    assert Order.objects.count() == 1
+    assert stock_of(variant).quantity_allocated == 2
+    assert CartItem.objects.get(cart__user=user).quantity == 1
+
+
+def test_reused_key_found_only_by_the_unique_constraint_is_a_conflict(
+    user, make_variant, place, fill_cart
+):
+    variant = make_variant(stock=10)
+    place(user, (variant, 1), idempotency_key="race", notes="first")
+    real_filter = Order.objects.filter
+    misses = {"left": 2}
+
+    def filter_missing_first(*args, **kwargs):
+        if kwargs.get("idempotency_key") == "race" and misses["left"]:
+            misses["left"] -= 1
+            return Order.objects.none()
+        return real_filter(*args, **kwargs)
+
+    with (
+        mock.patch.object(Order.objects, "filter", side_effect=filter_missing_first),
+        pytest.raises(IdempotencyKeyReused),
+    ):
+        place(user, (variant, 1), idempotency_key="race", notes="second")
+    assert Order.objects.count() == 1
+    assert stock_of(variant).quantity_allocated == 1
+    assert CartItem.objects.get(cart__user=user).quantity == 1  # the cart is as it was
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["   ", "x" * 129, "ключ", "tab\there", "nul\x00"],
+    ids=["blank", "too-long", "non-ascii", "control", "nul"],
+)
+def test_malformed_idempotency_key_is_refused(user, make_variant, fill_cart, place, key):
+    variant = make_variant(stock=10)
+    with pytest.raises(IdempotencyKeyInvalid):
+        place(user, (variant, 1), idempotency_key=key)
+    nothing_left_behind(user, [variant], [(variant, 1)])
+
+
+def test_long_keys_do_not_collide(user, user_client, make_variant, fill_cart):
+    """Keys were cut at 128 characters, so two keys sharing that prefix replayed each other."""
+    variant = make_variant(stock=10)
+    fill_cart(user, (variant, 1))
+    body = {"shipping_address": ADDRESS, "payment_method": "sandbox"}
+    prefix = "p" * 128
+    first = user_client.post(ORDERS_URL, body, format="json", HTTP_IDEMPOTENCY_KEY=prefix)
+    assert first.status_code == 201
+    fill_cart(user, (variant, 1))
+    other = user_client.post(ORDERS_URL, body, format="json", HTTP_IDEMPOTENCY_KEY=prefix + "2")
+    assert (other.status_code, other.data["code"]) == (400, "idempotency_key_invalid")
+    assert Order.objects.count() == 1
+    empty = user_client.post(ORDERS_URL, body, format="json", HTTP_IDEMPOTENCY_KEY=" ")
+    assert (empty.status_code, empty.data["code"]) == (400, "idempotency_key_invalid")
+    ok = user_client.post(ORDERS_URL, body, format="json", HTTP_IDEMPOTENCY_KEY="~ok key 1~")
+    assert ok.status_code == 201
+    assert Order.objects.get(number=ok.data["number"]).idempotency_key == "~ok key 1~"
