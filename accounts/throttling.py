@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
+from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
 
@@ -27,8 +28,17 @@ class TooManyLoginAttempts(exceptions.Throttled):
 
 
 def client_ip(request) -> str:
-    """The client's address, honouring NUM_PROXIES exactly as DRF's throttles do."""
-    return BaseThrottle().get_ident(request)
+    """The client's address: REMOTE_ADDR, or the one the NUM_PROXIES-th proxy appended.
+
+    NUM_PROXIES is read on every call (DRF's api_settings reloads when REST_FRAMEWORK changes), so
+    a deployment's or a test's value is the one in force. Unlike DRF's own throttles, an unset
+    NUM_PROXIES means REMOTE_ADDR here: DRF would then key on the raw X-Forwarded-For, which the
+    client writes itself, and a new value per attempt would dodge the limiter.
+    """
+    remote_addr = request.META.get("REMOTE_ADDR") or ""
+    if api_settings.NUM_PROXIES is None:
+        return remote_addr
+    return BaseThrottle().get_ident(request) or remote_addr
 
 
 def _key(username: str, ip: str) -> str:

@@ -111,3 +111,63 @@ def test_limiter_on_the_real_redis_cache(settings):
     assert not login_failures_exceeded("redis-user", "10.2.0.2")
     ttl = cache.ttl(next(iter(cache.keys("login-failures:*"))))
     assert 0 < ttl <= settings.LOGIN_FAILURE_WINDOW
+
+
+# --- The client address behind the limiter --------------------------------------------------------
+
+
+def test_rotating_x_forwarded_for_does_not_dodge_the_api_limiter(api_client, user):
+    # By default no proxy is trusted: the header is the client's own claim and must not count.
+    for n in range(5):
+        response = api_client.post(
+            TOKEN,
+            {"username": user.username, "password": "wrong"},
+            REMOTE_ADDR="10.3.0.1",
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{n}",
+        )
+        assert response.status_code == 401
+    for n in range(5, 7):
+        response = api_client.post(
+            TOKEN,
+            {"username": user.username, "password": DEFAULT_PASSWORD},
+            REMOTE_ADDR="10.3.0.1",
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{n}",
+        )
+        assert response.status_code == 429
+
+
+def test_rotating_x_forwarded_for_does_not_dodge_the_page_limiter(client, user):
+    for n in range(5):
+        client.post(
+            "/account/login/",
+            {"username": user.username, "password": "wrong"},
+            REMOTE_ADDR="10.3.0.2",
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{n}",
+        )
+    response = client.post(
+        "/account/login/",
+        {"username": user.username, "password": DEFAULT_PASSWORD},
+        REMOTE_ADDR="10.3.0.2",
+        HTTP_X_FORWARDED_FOR="198.51.100.99",
+    )
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_behind_one_proxy_the_address_it_appended_is_the_client(api_client, user, settings):
+    # The proxy (REMOTE_ADDR) appends the address it saw; whatever the client put before it is noise.
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+
+    def attempt_via_proxy(client_address, spoofed, password="wrong"):
+        return api_client.post(
+            TOKEN,
+            {"username": user.username, "password": password},
+            REMOTE_ADDR="10.0.0.254",
+            HTTP_X_FORWARDED_FOR=f"{spoofed}, {client_address}",
+        )
+
+    for n in range(5):
+        assert attempt_via_proxy("203.0.113.7", f"198.51.100.{n}").status_code == 401
+    assert attempt_via_proxy("203.0.113.7", "198.51.100.9", DEFAULT_PASSWORD).status_code == 429
+    # Another client behind the same proxy is not locked out (the setting really is in force).
+    assert attempt_via_proxy("203.0.113.8", "198.51.100.0", DEFAULT_PASSWORD).status_code == 200
