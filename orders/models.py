@@ -222,3 +222,28 @@ class Shipment(models.Model):
         verbose_name = _("shipment")
         verbose_name_plural = _("shipments")
         ordering = ["created_at"]
+
+
+class OrderNotification(models.Model):
+    """One row per mail about an order (placed, paid, ...), so a retried task does not mail twice.
+
+    `sent_at` is set only once the mail went out: a row without it is a send that failed or is
+    under way, and the next attempt sends it.
+    """
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(_("kind"), max_length=16)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("order notification")
+        verbose_name_plural = _("order notifications")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "kind"], name="orders_notification_once_per_kind"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.order_id} {self.kind}"

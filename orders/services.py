@@ -43,7 +43,15 @@ from orders.exceptions import (
     VariantInactive,
     VariantNotFound,
 )
-from orders.models import Cart, CartItem, Order, OrderEvent, OrderLine, Shipment
+from orders.models import (
+    Cart,
+    CartItem,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderNotification,
+    Shipment,
+)
 from promotions.services import CouponLine, coupon_quote, coupon_redeem, coupon_restore
 from shop.exceptions import NotFound
 
@@ -732,3 +740,33 @@ def order_refund(order: Order, *, amount: Decimal, reason: str = "", actor=None)
     if release:
         stock_release(order, user=actor)
     return order
+
+
+# --- Notifications ------------------------------------------------------------------------------------
+
+
+def order_notification_send(order: Order, kind: str) -> bool:
+    """Mail the buyer about `kind` (placed, paid, ...) once, however often the task runs.
+
+    Tasks are acknowledged late, so a worker crash or a retry runs the same task again. The
+    (order, kind) row is locked while the mail goes out, so a concurrent run waits and then sees it
+    sent; `sent_at` is written only after the mail left, so a failed send leaves it unsent and the
+    retry sends it. (A crash between the mail leaving and the commit still sends twice: mail is
+    at-least-once.) Returns whether a mail was sent now.
+    """
+    from orders.emails import KINDS, order_email_send
+
+    if kind not in KINDS or not order.user.email:
+        return False
+    with transaction.atomic():
+        # A concurrent first run's insert makes ours fail on the unique constraint once it
+        # commits; get_or_create catches that IntegrityError (in its own savepoint) and reads the row.
+        notification, _created = OrderNotification.objects.get_or_create(order=order, kind=kind)
+        notification = OrderNotification.objects.select_for_update().get(pk=notification.pk)
+        if notification.sent_at is not None:
+            return False
+        sent = order_email_send(order, kind)
+        if sent:
+            notification.sent_at = timezone.now()
+            notification.save(update_fields=["sent_at"])
+    return sent

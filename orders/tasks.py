@@ -71,10 +71,10 @@ def orders_auto_confirm() -> int:
 
 @shared_task
 def order_email_send(order_id: int, kind: str) -> bool:
-    """Mail the buyer about their order (placed, paid, shipped, cancelled)."""
-    from orders.emails import order_email_send as send
+    """Mail the buyer about their order (placed, paid, shipped, cancelled), once per kind."""
+    from orders.services import order_notification_send
 
     order = Order.objects.select_related("user").filter(pk=order_id).first()
     if order is None:
         return False
-    return send(order, kind)
+    return order_notification_send(order, kind)

@@ -192,3 +192,18 @@ def test_shipments_with_opposite_product_order_do_not_deadlock(user, staff, make
     product_a.refresh_from_db()
     product_b.refresh_from_db()
     assert (product_a.sales_count, product_b.sales_count) == (5 * rounds, 5 * rounds)
+
+
+def test_same_email_task_twice_at_once_mails_once(user, make_variant, place):
+    from django.core import mail
+
+    from orders import tasks
+
+    order = place(user, (make_variant(stock=5), 1))
+    mail.outbox.clear()
+    results = race(
+        lambda: tasks.order_email_send(order.pk, "paid"),
+        lambda: tasks.order_email_send(order.pk, "paid"),
+    )
+    assert sorted(results) == [False, True], results
+    assert len(mail.outbox) == 1

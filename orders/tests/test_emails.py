@@ -1,8 +1,11 @@
+from unittest import mock
+
 import pytest
 from django.core import mail
 
-from orders import services
+from orders import services, tasks
 from orders.exceptions import InvalidTransition
+from orders.models import OrderNotification
 from orders.tests.helpers import at_status
 
 pytestmark = pytest.mark.django_db
@@ -51,3 +54,42 @@ def test_failed_transition_sends_nothing(user, variant, place, django_capture_on
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(InvalidTransition):
         services.order_ship(order, carrier="SF", tracking_number="1")
     assert mail.outbox == []
+
+
+def test_email_task_run_twice_mails_once(user, variant, place):
+    """Tasks are acked late: a redelivered or retried task must not mail the buyer again."""
+    order = place(user, (variant, 1))
+    mail.outbox.clear()
+    assert tasks.order_email_send(order.pk, "placed") is True
+    assert tasks.order_email_send(order.pk, "placed") is False
+    assert len(mail.outbox) == 1
+    assert tasks.order_email_send(order.pk, "paid") is True  # another kind is another mail
+    assert len(mail.outbox) == 2
+    sent = OrderNotification.objects.filter(order=order, sent_at__isnull=False)
+    assert sorted(sent.values_list("kind", flat=True)) == ["paid", "placed"]
+
+
+def test_failed_send_is_sent_by_the_retry(user, variant, place):
+    order = place(user, (variant, 1))
+    mail.outbox.clear()
+    with (
+        mock.patch("orders.emails.send_mail", side_effect=ConnectionRefusedError),
+        pytest.raises(ConnectionRefusedError),
+    ):
+        tasks.order_email_send(order.pk, "placed")
+    assert mail.outbox == []
+    assert not OrderNotification.objects.filter(order=order, sent_at__isnull=False).exists()
+
+    assert tasks.order_email_send(order.pk, "placed") is True
+    assert tasks.order_email_send(order.pk, "placed") is False
+    assert len(mail.outbox) == 1
+
+
+def test_unknown_kind_or_no_address_records_nothing(user, variant, place):
+    order = place(user, (variant, 1))
+    mail.outbox.clear()
+    assert tasks.order_email_send(order.pk, "bogus") is False
+    type(user).objects.filter(pk=user.pk).update(email="")
+    assert tasks.order_email_send(order.pk, "paid") is False
+    assert mail.outbox == []
+    assert not OrderNotification.objects.filter(sent_at__isnull=False).exists()
