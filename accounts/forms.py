@@ -55,7 +55,9 @@ class RegisterForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
     )
     email = forms.EmailField(
-        label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+        label=_("Email"),
+        max_length=services.EMAIL_MAX_LENGTH,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     password1 = forms.CharField(
         label=_("Password"),
@@ -89,7 +91,7 @@ class RegisterForm(forms.Form):
 
 
 class ProfileForm(forms.Form):
-    email = forms.EmailField(label=_("Email"))
+    email = forms.EmailField(label=_("Email"), max_length=services.EMAIL_MAX_LENGTH)
     phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
 
     def __init__(self, *args, user: User, **kwargs):

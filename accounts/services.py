@@ -6,6 +6,7 @@ Every way in (API, pages, admin, commands) goes through these functions, so each
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -14,7 +15,7 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
+from django.core.validators import MaxLengthValidator, validate_email
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.exceptions import TokenError
@@ -87,6 +88,30 @@ def _email_taken(email: str, *, exclude_pk: int | None = None) -> bool:
     return qs.exists()
 
 
+# The column's length (RFC 5321 caps a deliverable address at 254). Django's EmailValidator lets up
+# to 320 through, which PostgreSQL would refuse with a DataError.
+EMAIL_MAX_LENGTH = User._meta.get_field("email").max_length
+# WeChat users get `<openid>@<this domain>` as a placeholder; nobody else may claim such an address,
+# or the WeChat login of that openid would collide with it.
+WECHAT_EMAIL_DOMAIN = "wechat.invalid"
+
+
+def _email_problems(email: str, *, exclude_pk: int | None = None) -> list:
+    """Why `email` (normalised) cannot be someone's address, as field messages; empty when it can."""
+    try:
+        MaxLengthValidator(EMAIL_MAX_LENGTH)(email)
+    except ValidationError as exc:
+        return list(exc.messages)
+    if email.rpartition("@")[2].lower() == WECHAT_EMAIL_DOMAIN:
+        return [
+            _("Addresses at %(domain)s are reserved for WeChat accounts.")
+            % {"domain": WECHAT_EMAIL_DOMAIN}
+        ]
+    if _email_taken(email, exclude_pk=exclude_pk):
+        return [_("A user with that email address already exists.")]
+    return []
+
+
 def user_register(*, username: str, email: str, password: str, phone: str = "") -> User:
     """Self-registration of a shopper (API and page).
 
@@ -98,8 +123,8 @@ def user_register(*, username: str, email: str, password: str, phone: str = "") 
     errors: dict[str, list] = {}
     if _username_taken(username):
         errors["username"] = [_("A user with that username already exists.")]
-    if _email_taken(email):
-        errors["email"] = [_("A user with that email address already exists.")]
+    if email_problems := _email_problems(email):
+        errors["email"] = email_problems
     try:
         password_validation.validate_password(password, User(username=username, email=email))
     except ValidationError as exc:
@@ -124,8 +149,10 @@ def user_update_profile(user: User, *, email: str | None = None, phone: str | No
     fields = []
     if email is not None:
         email = User.objects.normalize_email(email).strip()
-        if _email_taken(email, exclude_pk=user.pk):
-            raise ValidationError({"email": [_("A user with that email address already exists.")]})
+        # Unchanged, it stays valid: a WeChat user keeps the placeholder until they give a real one.
+        changed = email.lower() != user.email.lower()
+        if changed and (email_problems := _email_problems(email, exclude_pk=user.pk)):
+            raise ValidationError({"email": email_problems})
         user.email = email
         fields.append("email")
     if phone is not None:
@@ -167,8 +194,8 @@ def staff_account_ensure(
         )
     except ValidationError as exc:
         raise ValidationError({"password": list(exc.messages)}) from exc
-    if _email_taken(email, exclude_pk=user.pk if user else None):
-        raise ValidationError({"email": [_("A user with that email address already exists.")]})
+    if email_problems := _email_problems(email, exclude_pk=user.pk if user else None):
+        raise ValidationError({"email": email_problems})
     with transaction.atomic():
         if user is None:
             return user_create(username=username, email=email, password=password, role=role), True
@@ -266,6 +293,13 @@ class WeChatUnavailable(DomainError):
     default_detail = _("WeChat could not be reached. Please try again.")
 
 
+# WeChat openids are 28 URL-safe base64 characters today; the column allows 64. Anything else is
+# refused before it reaches the database (a DataError) or a placeholder e-mail address.
+WECHAT_OPENID_RE = re.compile(
+    rf"[A-Za-z0-9_-]{{1,{User._meta.get_field('wechat_openid').max_length}}}"
+)
+
+
 @dataclass(frozen=True)
 class WeChatLogin:
     user: User
@@ -300,7 +334,9 @@ def wechat_code2session(code: str) -> str:
         logger.info("wechat code2session errcode=%s", data.get("errcode"))
         raise WeChatCodeInvalid()
     openid = data.get("openid")
-    if not openid or not isinstance(openid, str):
+    if not isinstance(openid, str) or not WECHAT_OPENID_RE.fullmatch(openid):
+        # Not an openid we can store (or trust as a key); WeChat answered something broken.
+        logger.warning("wechat code2session returned an implausible openid")
         raise WeChatUnavailable()
     return openid
 
@@ -312,30 +348,50 @@ def _wechat_username() -> str:
             return username
 
 
+def _wechat_user(openid: str) -> User | None:
+    return User.objects.filter(wechat_openid=openid).first()
+
+
+def _wechat_placeholder_email(openid: str) -> str:
+    email = f"{openid}@{WECHAT_EMAIL_DOMAIN}"
+    if _email_taken(email):
+        # Claimed by someone before registration refused the reserved domain; the openid's owner
+        # still needs an account, so theirs gets a suffix.
+        email = f"{openid}.{secrets.token_hex(4)}@{WECHAT_EMAIL_DOMAIN}"
+    return email
+
+
+def _wechat_login_of(user: User, *, created: bool) -> WeChatLogin:
+    if not user.is_active:
+        raise DomainError(_("This account is disabled."), code="account_disabled")
+    return WeChatLogin(user=user, created=created)
+
+
 def user_login_wechat(*, code: str) -> WeChatLogin:
     """Find or create the customer behind a WeChat mini-program login code.
 
     The user gets an unusable password (they log in through WeChat only) and a placeholder e-mail
-    under the reserved `.invalid` domain, unique because the openid is.
+    under the reserved `wechat.invalid` domain, which nobody else may register.
     """
     openid = wechat_code2session(code)
-    user = User.objects.filter(wechat_openid=openid).first()
+    user = _wechat_user(openid)
     if user is not None:
-        if not user.is_active:
-            raise DomainError(_("This account is disabled."), code="account_disabled")
-        return WeChatLogin(user=user, created=False)
+        return _wechat_login_of(user, created=False)
     try:
         with transaction.atomic():
             user = user_create(
                 username=_wechat_username(),
-                email=f"{openid}@wechat.invalid",
+                email=_wechat_placeholder_email(openid),
                 password=None,
                 wechat_openid=openid,
             )
     except IntegrityError:
-        # The same code was exchanged twice at once; the other request created the user.
-        user = User.objects.get(wechat_openid=openid)
-        return WeChatLogin(user=user, created=False)
+        # The same openid logged in twice at once and the other request created the user. Any
+        # other conflict (username, e-mail) is not that race and is not papered over here.
+        user = _wechat_user(openid)
+        if user is None:
+            raise
+        return _wechat_login_of(user, created=False)
     return WeChatLogin(user=user, created=True)
 
 

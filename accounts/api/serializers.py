@@ -23,7 +23,7 @@ def raise_drf(exc: DjangoValidationError):
 class RegisterSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     username = serializers.CharField(max_length=150)
-    email = serializers.EmailField()
+    email = serializers.EmailField(max_length=services.EMAIL_MAX_LENGTH)
     password = serializers.CharField(write_only=True, style={"input_type": "password"})
     phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
     role = serializers.CharField(read_only=True)

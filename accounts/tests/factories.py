@@ -52,3 +52,19 @@ class AddressFactory(factory.django.DjangoModelFactory):
     district = "西湖区"
     street = "文三路 100 号"
     postal_code = "310000"
+
+
+def email_of_length(length: int) -> str:
+    """A syntactically valid address of exactly `length` characters (64-char local part, labels of
+    at most 63), for probing the 254-character column."""
+    local = "a" * 64
+    labels, room = [], length - len(local) - 1 - len(".com")
+    while room > 0:
+        label = min(63, room)
+        if room - label == 1:  # a lone dot cannot be a label: leave two characters for the next one
+            label -= 1
+        labels.append("b" * label)
+        room -= label + 1
+    email = f"{local}@{'.'.join(labels)}.com"
+    assert len(email) == length, (len(email), length)
+    return email

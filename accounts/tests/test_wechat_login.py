@@ -131,3 +131,65 @@ def test_missing_code_is_a_field_error(api_client):
     response = api_client.post(URL, {})
     assert response.status_code == 400
     assert "code" in response.json()
+
+
+@responses.activate
+def test_a_squatted_placeholder_address_does_not_break_the_wechat_login(api_client):
+    # Registered before such addresses were refused (or typed into the admin): the WeChat user of
+    # that openid still gets their own account, and the squatter keeps theirs untouched.
+    squatter = UserFactory(email="o-victim@wechat.invalid")
+    answer({"openid": "o-victim", "session_key": "k"})
+    response = api_client.post(URL, {"code": "the-code"})
+    assert response.status_code == 200, response.content
+    assert response.json()["created"] is True
+    user = User.objects.get(wechat_openid="o-victim")
+    assert user.pk != squatter.pk
+    assert user.email.endswith("@wechat.invalid") and user.email != squatter.email
+    squatter.refresh_from_db()
+    assert (squatter.email, squatter.wechat_openid) == ("o-victim@wechat.invalid", None)
+
+
+@responses.activate
+def test_a_concurrent_login_of_the_same_openid_returns_the_account_it_created(
+    api_client, monkeypatch
+):
+    from accounts import services
+
+    # The other request created the user after this one looked and before it inserted.
+    winner = UserFactory(wechat_openid="o-race", email="o-race@wechat.invalid")
+    real_lookup = services._wechat_user
+    lookups = iter([None])
+    monkeypatch.setattr(
+        services, "_wechat_user", lambda openid: next(lookups, None) or real_lookup(openid)
+    )
+    answer({"openid": "o-race"})
+    response = api_client.post(URL, {"code": "the-code"})
+    assert response.status_code == 200, response.content
+    assert response.json()["created"] is False
+    assert User.objects.count() == 1
+    me = api_client.get(
+        "/api/v1/auth/me/", HTTP_AUTHORIZATION=f"Bearer {response.json()['access']}"
+    )
+    assert me.json()["id"] == winner.pk
+
+
+@pytest.mark.parametrize(
+    "openid",
+    ["o" * 65, "", "o-with space", "o-new\n", "o/../x", "o@x", 12345, None],
+    ids=["65-chars", "empty", "space", "newline", "slash", "at", "number", "null"],
+)
+@responses.activate
+def test_an_implausible_openid_from_wechat_is_502_and_creates_nobody(api_client, openid):
+    answer({"openid": openid, "session_key": "k"})
+    response = api_client.post(URL, {"code": "the-code"})
+    assert response.status_code == 502
+    assert response.json()["code"] == "wechat_unavailable"
+    assert not User.objects.exists()
+
+
+@responses.activate
+def test_an_openid_of_64_characters_is_accepted(api_client):
+    answer({"openid": "o" * 62 + "-_"})
+    response = api_client.post(URL, {"code": "the-code"})
+    assert response.status_code == 200, response.content
+    assert User.objects.filter(wechat_openid="o" * 62 + "-_").exists()
