@@ -146,8 +146,10 @@ def _money(value) -> Decimal:
 def order_statistics(user, *, start: date | None = None, end: date | None = None) -> dict:
     """Counts and revenue by database aggregation, days in the shop's time zone.
 
-    Revenue counts money actually kept: total minus refunds, over orders that were paid.
-    The average order value is revenue over the number of paid orders.
+    Revenue counts money the shop keeps: total minus refunds, over orders that were paid and are
+    not cancelled. A paid order that was cancelled owes all its money back, so it counts nothing
+    even before its refund settles. `total_orders` counts every status; the average order value
+    is revenue over the number of orders counted in revenue.
     """
     qs = Order.objects.all() if is_staff_user(user) else Order.objects.filter(user=user)
     tz = ZoneInfo(settings.TIME_ZONE)
@@ -156,14 +158,14 @@ def order_statistics(user, *, start: date | None = None, end: date | None = None
         qs = qs.filter(day__gte=start)
     if end:
         qs = qs.filter(day__lte=end)
-    paid = Q(payment_status__in=PAID_STATUSES)
+    kept = Q(payment_status__in=PAID_STATUSES) & ~Q(status=Order.Status.CANCELLED)
     revenue = Coalesce(
-        Sum(_revenue_expr(), filter=paid),
+        Sum(_revenue_expr(), filter=kept),
         Value(ZERO),
         output_field=DecimalField(max_digits=14, decimal_places=2),
     )
     totals = qs.aggregate(
-        total_orders=Count("pk"), paid_orders=Count("pk", filter=paid), revenue=revenue
+        total_orders=Count("pk"), revenue_orders=Count("pk", filter=kept), revenue=revenue
     )
     by_status = dict.fromkeys(Order.Status.values, 0)
     by_status.update(
@@ -174,8 +176,8 @@ def order_statistics(user, *, start: date | None = None, end: date | None = None
         for row in qs.values("day").annotate(orders=Count("pk"), revenue=revenue).order_by("day")
     ]
     total_revenue = _money(totals["revenue"])
-    paid_orders = totals["paid_orders"]
-    average = (total_revenue / paid_orders).quantize(CENT) if paid_orders else ZERO
+    revenue_orders = totals["revenue_orders"]
+    average = (total_revenue / revenue_orders).quantize(CENT) if revenue_orders else ZERO
     return {
         "total_orders": totals["total_orders"],
         "total_revenue": total_revenue,

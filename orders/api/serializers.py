@@ -222,10 +222,15 @@ class StatisticsSerializer(serializers.Serializer):
     total_revenue = serializers.DecimalField(
         max_digits=14,
         decimal_places=2,
-        help_text=_("Sum of total minus refunded over paid (incl. refunded) orders."),
+        help_text=_(
+            "Sum of total minus refunded over paid (incl. refunded) orders that are not "
+            "cancelled: a cancelled paid order's money is owed back."
+        ),
     )
     average_order_value = serializers.DecimalField(
-        max_digits=14, decimal_places=2, help_text=_("total_revenue / number of paid orders.")
+        max_digits=14,
+        decimal_places=2,
+        help_text=_("total_revenue / number of orders counted in total_revenue."),
     )
     by_status = serializers.DictField(child=serializers.IntegerField())
     daily = DailyStatisticsSerializer(many=True)

@@ -224,35 +224,39 @@ def test_statistics(user, other_user, user_client, staff_client, make_variant, p
     variant = make_variant(price="50.00", stock=50)
     a = at_status(place(user, (variant, 2)), "processing")  # 100.00 paid
     b = at_status(place(user, (variant, 1)), "shipped")  # 50.00 + 10.00 shipping paid
-    from orders.services import order_refund
+    from orders.services import order_cancel, order_refund
 
     order_refund(b, amount=Decimal("20.00"))  # keeps 40.00
     c = place(user, (variant, 1))  # pending, not revenue
     d = at_status(place(other_user, (variant, 4)), "processing")  # 200.00, someone else's
     e = at_status(place(user, (variant, 2)), "refunded")  # paid and fully refunded: 0
+    # Paid, then cancelled before shipping: its 60.00 is owed back even before the refund settles.
+    f = at_status(place(user, (variant, 1)), "processing")
+    order_cancel(f)
     # 00:30 in Shanghai on the 21st is still the 20th in UTC: days follow the shop's zone.
     _at(a, 20, 23)
     _at(b, 21, 0)
     _at(c, 21, 10)
     _at(d, 21, 12)
     _at(e, 22, 9)
+    _at(f, 22, 11)
 
     mine = user_client.get(f"{URL}statistics/").data
-    assert mine["total_orders"] == 4
+    assert mine["total_orders"] == 5  # every status counts here, the cancelled one too
     assert mine["total_revenue"] == "140.00"
-    assert mine["average_order_value"] == "46.67"  # 140.00 over 3 paid orders
+    assert mine["average_order_value"] == "46.67"  # 140.00 over the 3 orders in revenue (a, b, e)
     assert mine["by_status"] == {
         "pending": 1,
         "processing": 1,
         "shipped": 1,
         "delivered": 0,
-        "cancelled": 0,
+        "cancelled": 1,
         "refunded": 1,
     }
     assert mine["daily"] == [
         {"date": "2026-11-20", "orders": 1, "revenue": "100.00"},
         {"date": "2026-11-21", "orders": 2, "revenue": "40.00"},
-        {"date": "2026-11-22", "orders": 1, "revenue": "0.00"},
+        {"date": "2026-11-22", "orders": 2, "revenue": "0.00"},
     ]
 
     everyone = staff_client.get(f"{URL}statistics/", {"start": "2026-11-21", "end": "2026-11-21"})
