@@ -123,6 +123,30 @@ def _check_quantity(quantity: int) -> None:
         )
 
 
+def _check_line_quantities(items: list[CartItem]) -> None:
+    """Re-check the per-line limit at checkout: the setting may have been lowered since a line
+    went into the cart, and the cart endpoints enforce it only when a line changes."""
+    limit = settings.CART_MAX_LINE_QUANTITY
+    over = [item for item in items if not 1 <= item.quantity <= limit]
+    if over:
+        raise QuantityInvalid(
+            _("At most %(max)d of each item per order: change the quantity of %(skus)s.")
+            % {"max": limit, "skus": ", ".join(item.variant.sku for item in over)},
+            extra={
+                "max_quantity": limit,
+                "lines": [
+                    {
+                        "item_id": item.pk,
+                        "variant_id": item.variant_id,
+                        "sku": item.variant.sku,
+                        "quantity": item.quantity,
+                    }
+                    for item in over
+                ],
+            },
+        )
+
+
 def _check_available(variant: ProductVariant, quantity: int) -> None:
     available = variant_availability([variant.pk]).get(variant.pk, 0)
     if quantity > available:
@@ -452,6 +476,7 @@ def _order_place(
         raise VariantInactive(
             _("Some products in your cart are no longer sold."), extra={"lines": inactive}
         )
+    _check_line_quantities(items)
 
     priced = [
         (item, money(item.variant.price), money(item.variant.price * item.quantity))

@@ -565,3 +565,34 @@ def test_long_keys_do_not_collide(user, user_client, make_variant, fill_cart):
     ok = user_client.post(ORDERS_URL, body, format="json", HTTP_IDEMPOTENCY_KEY="~ok key 1~")
     assert ok.status_code == 201
     assert Order.objects.get(number=ok.data["number"]).idempotency_key == "~ok key 1~"
+
+
+# --- Per-line quantity limit --------------------------------------------------------------------------------
+
+
+def test_line_above_a_lowered_limit_is_refused_at_checkout(
+    settings, user, user_client, make_variant, fill_cart
+):
+    small = make_variant(price="10.00", stock=20)
+    big = make_variant(price="10.00", stock=20)
+    fill_cart(user, (small, 2), (big, 8))
+    settings.CART_MAX_LINE_QUANTITY = 5  # lowered after the lines went into the cart
+
+    response = user_client.post(
+        ORDERS_URL, {"shipping_address": ADDRESS, "payment_method": "sandbox"}, format="json"
+    )
+    assert (response.status_code, response.data["code"]) == (400, "quantity_invalid")
+    item = CartItem.objects.get(cart__user=user, variant=big)
+    assert response.data["max_quantity"] == 5
+    assert response.data["lines"] == [
+        {"item_id": item.pk, "variant_id": big.pk, "sku": big.sku, "quantity": 8}
+    ]
+    assert big.sku in str(response.data["detail"])
+    nothing_left_behind(user, [small, big], [(small, 2), (big, 8)])
+
+    settings.CART_MAX_LINE_QUANTITY = 8
+    response = user_client.post(
+        ORDERS_URL, {"shipping_address": ADDRESS, "payment_method": "sandbox"}, format="json"
+    )
+    assert response.status_code == 201
+    assert stock_of(big).quantity_allocated == 8
