@@ -17,6 +17,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, validate_email
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -164,15 +165,21 @@ def user_update_profile(user: User, *, email: str | None = None, phone: str | No
 
 
 def password_change(user: User, *, old_password: str, new_password: str) -> User:
-    """Change a password, proving knowledge of the old one first."""
+    """Change a password, proving knowledge of the old one first.
+
+    Every refresh token of the user is revoked with the old password, so one that was stolen
+    stops minting access tokens; the caller logs in again with the new password.
+    """
     if not user.check_password(old_password):
         raise ValidationError({"old_password": [_("Your old password was entered incorrectly.")]})
     try:
         password_validation.validate_password(new_password, user)
     except ValidationError as exc:
         raise ValidationError({"new_password": list(exc.messages)}) from exc
-    user.set_password(new_password)
-    user.save(update_fields=["password"])
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        user_refresh_tokens_revoke(user)
     return user
 
 
@@ -225,6 +232,22 @@ def auth_tokens_for(user: User) -> dict[str, str]:
     """A fresh refresh token (recorded as outstanding, so it can be blacklisted) and its access token."""
     refresh = RefreshToken.for_user(user)
     return {"access": str(refresh.access_token), "refresh": str(refresh)}
+
+
+def user_refresh_tokens_revoke(user: User) -> int:
+    """Blacklist every unexpired refresh token of `user` not blacklisted yet; returns how many.
+
+    Access tokens already issued live on until they expire (JWT_ACCESS_MINUTES): they are not
+    looked up per request.
+    """
+    outstanding = OutstandingToken.objects.filter(
+        user=user, expires_at__gt=timezone.now(), blacklistedtoken__isnull=True
+    ).only("pk")
+    # ignore_conflicts: a concurrent refresh or logout may blacklist one of them first.
+    revoked = BlacklistedToken.objects.bulk_create(
+        [BlacklistedToken(token=token) for token in outstanding], ignore_conflicts=True
+    )
+    return len(revoked)
 
 
 def _refresh_parse(raw: str) -> RefreshToken:

@@ -239,6 +239,35 @@ def test_password_change(user_client, user, api_client):
     assert login(api_client, user.username, DEFAULT_PASSWORD).status_code == 401
 
 
+def test_password_change_revokes_every_refresh_token_of_the_user(api_client, user, other_user):
+    stolen = login(api_client, user.username).json()["refresh"]
+    second_device = login(api_client, user.username).json()["refresh"]
+    someone_else = login(api_client, other_user.username).json()["refresh"]
+    response = api_client.post(
+        PASSWORD,
+        {"old_password": DEFAULT_PASSWORD, "new_password": "winter-plum-2026"},
+        **bearer(user),
+    )
+    assert response.status_code == 204
+    for refresh in (stolen, second_device):
+        refused = api_client.post(REFRESH, {"refresh": refresh})
+        assert refused.status_code == 401
+        assert refused.json()["code"] == "token_not_valid"
+    # Other users keep their sessions; the user logs in afresh with the new password.
+    assert api_client.post(REFRESH, {"refresh": someone_else}).status_code == 200
+    fresh = login(api_client, user.username, "winter-plum-2026").json()["refresh"]
+    assert api_client.post(REFRESH, {"refresh": fresh}).status_code == 200
+
+
+def test_a_refused_password_change_revokes_nothing(api_client, user):
+    refresh = login(api_client, user.username).json()["refresh"]
+    response = api_client.post(
+        PASSWORD, {"old_password": "nope", "new_password": "winter-plum-2026"}, **bearer(user)
+    )
+    assert response.status_code == 400
+    assert api_client.post(REFRESH, {"refresh": refresh}).status_code == 200
+
+
 def test_password_change_checks_old_password_and_validators(user_client, user):
     wrong_old = user_client.post(
         PASSWORD, {"old_password": "nope", "new_password": "winter-plum-2026"}
