@@ -171,6 +171,11 @@ def _lock_cart(cart: Cart) -> Cart:
     return Cart.objects.select_for_update().get(pk=cart.pk)
 
 
+def _touch(cart: Cart) -> None:
+    # `updated_at` is the cart's last activity: abandoned guest carts are purged by it.
+    Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
+
+
 @transaction.atomic
 def cart_item_add(cart: Cart, *, variant_id: int, quantity: int) -> CartItem:
     """Add units of a variant; an existing line of the same variant grows instead of duplicating."""
@@ -190,7 +195,7 @@ def cart_item_add(cart: Cart, *, variant_id: int, quantity: int) -> CartItem:
     else:
         item.quantity = new_quantity
         item.save(update_fields=["quantity"])
-    Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
+    _touch(cart)
     return item
 
 
@@ -215,12 +220,14 @@ def cart_item_update(cart: Cart, *, item_id: int, quantity: int) -> CartItem:
         _check_available(variant, quantity)
     item.quantity = quantity
     item.save(update_fields=["quantity"])
+    _touch(cart)
     return item
 
 
 @transaction.atomic
 def cart_item_remove(cart: Cart, *, item_id: int) -> None:
     _cart_item(cart, item_id).delete()
+    _touch(cart)
 
 
 def cart_clear(cart: Cart) -> None:
@@ -265,6 +272,34 @@ def cart_merge(user, *, token) -> Cart:
             mine.save(update_fields=["quantity"])
     guest.delete()
     return user_cart
+
+
+PURGE_BATCH_SIZE = 500
+
+
+def carts_purge_abandoned(*, older_than_days: int | None = None) -> int:
+    """Delete guest carts nobody touched for CART_GUEST_RETENTION_DAYS; returns how many.
+
+    Guest carts are created by any visitor adding to a cart and are never claimed by a login
+    unless the visitor logs in, so without this they pile up for ever. Users' carts are kept.
+    Works in small batches, each its own transaction, and skips carts locked by a request
+    editing them right now (that request makes them recent anyway).
+    """
+    days = settings.CART_GUEST_RETENTION_DAYS if older_than_days is None else older_than_days
+    cutoff = timezone.now() - timedelta(days=days)
+    purged = 0
+    while True:
+        with transaction.atomic():
+            pks = list(
+                Cart.objects.select_for_update(skip_locked=True)
+                .filter(user__isnull=True, updated_at__lt=cutoff)
+                .order_by("pk")
+                .values_list("pk", flat=True)[:PURGE_BATCH_SIZE]
+            )
+            if not pks:
+                return purged
+            _count, by_model = Cart.objects.filter(pk__in=pks).delete()
+            purged += by_model.get(Cart._meta.label, 0)
 
 
 # --- Checkout -----------------------------------------------------------------------------------------

@@ -78,3 +78,14 @@ def order_email_send(order_id: int, kind: str) -> bool:
     if order is None:
         return False
     return order_notification_send(order, kind)
+
+
+@shared_task
+def carts_purge() -> int:
+    """Delete abandoned guest carts (daily); returns how many."""
+    from orders.services import carts_purge_abandoned
+
+    purged = carts_purge_abandoned()
+    if purged:
+        logger.info("carts_purge: deleted %d abandoned guest carts", purged)
+    return purged

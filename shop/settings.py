@@ -376,6 +376,10 @@ PERIODIC_TASKS = {
         "task": "orders.tasks.orders_auto_confirm",
         "every": 60 * 60,
     },
+    "orders: purge abandoned guest carts": {
+        "task": "orders.tasks.carts_purge",
+        "every": 24 * 60 * 60,
+    },
     "promotions: expire coupons": {
         "task": "promotions.tasks.coupons_expire",
         "every": 60 * 60,
@@ -388,6 +392,7 @@ CATALOG_DETAIL_CACHE_SECONDS = env.int("CATALOG_DETAIL_CACHE_SECONDS", default=6
 CATALOG_LIST_CACHE_SECONDS = env.int("CATALOG_LIST_CACHE_SECONDS", default=10 * 60)
 INVENTORY_LOW_STOCK_THRESHOLD = env.int("INVENTORY_LOW_STOCK_THRESHOLD", default=5)
 CART_MAX_LINE_QUANTITY = env.int("CART_MAX_LINE_QUANTITY", default=99)
+CART_GUEST_RETENTION_DAYS = env.int("CART_GUEST_RETENTION_DAYS", default=30)
 ORDER_PAYMENT_TIMEOUT_MINUTES = env.int("ORDER_PAYMENT_TIMEOUT_MINUTES", default=30)
 ORDER_AUTO_CONFIRM_DAYS = env.int("ORDER_AUTO_CONFIRM_DAYS", default=10)
 TAX_RATE = Decimal(env.str("TAX_RATE", default="0"))

@@ -1,8 +1,10 @@
 import uuid
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from orders import services
 from orders.models import Cart, CartItem
@@ -283,3 +285,47 @@ def test_login_merges_the_session_cart(user, make_variant):
 def test_login_without_a_guest_cart_does_nothing(user):
     Client().force_login(user)
     assert not Cart.objects.exists()
+
+
+# --- Abandoned guest carts ----------------------------------------------------------------------------------
+
+
+def _age(cart, days):
+    Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now() - timedelta(days=days))
+
+
+def test_abandoned_guest_carts_are_purged(settings, user, make_variant, fill_cart):
+    from orders import tasks
+
+    settings.CART_GUEST_RETENTION_DAYS = 30
+    variant = make_variant()
+    abandoned = services.cart_get_or_create()
+    services.cart_item_add(abandoned, variant_id=variant.pk, quantity=2)
+    recent = services.cart_get_or_create()
+    services.cart_item_add(recent, variant_id=variant.pk, quantity=1)
+    users_cart = fill_cart(user, (variant, 1))
+    _age(abandoned, 31)
+    _age(recent, 29)
+    _age(users_cart, 400)  # a user's cart is theirs to keep
+
+    assert tasks.carts_purge() == 1
+    assert set(Cart.objects.values_list("pk", flat=True)) == {recent.pk, users_cart.pk}
+    assert not CartItem.objects.filter(cart_id=abandoned.pk).exists()
+    assert tasks.carts_purge() == 0  # running it again does nothing
+
+    assert services.carts_purge_abandoned(older_than_days=10) == 1
+    assert list(Cart.objects.values_list("pk", flat=True)) == [users_cart.pk]
+
+
+def test_editing_a_guest_cart_keeps_it(settings, make_variant):
+    settings.CART_GUEST_RETENTION_DAYS = 30
+    variant = make_variant()
+    cart = services.cart_get_or_create()
+    item = services.cart_item_add(cart, variant_id=variant.pk, quantity=1)
+    _age(cart, 31)
+    services.cart_item_update(cart, item_id=item.pk, quantity=2)
+    assert services.carts_purge_abandoned() == 0
+    _age(cart, 31)
+    services.cart_item_remove(cart, item_id=item.pk)
+    assert services.carts_purge_abandoned() == 0
+    assert Cart.objects.filter(pk=cart.pk).exists()
