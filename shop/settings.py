@@ -347,9 +347,11 @@ SPECTACULAR_SETTINGS = {
 
 # --- Celery ----------------------------------------------------------------------------------------
 
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 # No broker: tasks run inline in the caller's process, so the embedded shop needs nothing else.
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# Eager Celery still serialises each call through a producer; kombu's in-memory transport gives
+# it one without pretending to reach a broker on localhost.
+CELERY_TASK_ALWAYS_EAGER = not env.str("CELERY_BROKER_URL", default="")
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or "memory://localhost/"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True

@@ -69,7 +69,7 @@ def test_embedded_default_needs_nothing_installed():
     assert found["engine"] == "django.db.backends.sqlite3"
     assert found["cache"] == "django.core.cache.backends.locmem.LocMemCache"
     assert found["eager"] is True
-    assert found["broker"] == ""
+    assert found["broker"] == "memory://localhost/"
     assert found["email"] == "django.core.mail.backends.console.EmailBackend"
     assert found["debug"] is True
     assert found["replicas"] == []
