@@ -7,7 +7,7 @@ that prices, search vectors, thumbnails and cached answers follow exactly as the
 from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
-from django.db.models import Case, F, IntegerField, Q, Sum, Value, When
+from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -49,7 +49,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         # Not super(): it orders by get_ordering() before the annotation below exists.
-        qs = self.model._default_manager.get_queryset()
+        qs = self.model._default_manager.annotate(product_count=Count("products"))
         # Tree order, from the one-query tree: each row keeps its depth for the indentation.
         nodes = queries.category_tree_flat(include_inactive=True)
         self._depths = {node.id: node.depth for node in nodes}
@@ -80,9 +80,9 @@ class CategoryAdmin(admin.ModelAdmin):
             obj.name,
         )
 
-    @admin.display(description=_("products"))
+    @admin.display(description=_("products"), ordering="product_count")
     def product_count(self, obj):
-        return obj.products.count()
+        return obj.product_count
 
     def save_model(self, request, obj, form, change):
         fields = {name: form.cleaned_data[name] for name in form.changed_data}
@@ -119,6 +119,13 @@ class BrandAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         services.brand_save(obj)
 
+    def delete_model(self, request, obj):
+        services.brand_delete(obj)
+
+    def delete_queryset(self, request, queryset):
+        for brand in queryset:
+            services.brand_delete(brand)
+
 
 class VariantInline(admin.TabularInline):
     model = ProductVariant
@@ -141,6 +148,18 @@ class VariantInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return _with_stock(super().get_queryset(request))
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+
+        class VariantForm(formset.form):
+            def hand_clean_DELETE(self):
+                # The admin refuses to delete a row that protected rows (stock movements) refer
+                # to; ProductAdmin.save_formset deactivates such a variant instead (variant_delete).
+                pass
+
+        formset.form = VariantForm
+        return formset
 
     @admin.display(description=_("on hand"))
     def on_hand(self, obj):
@@ -244,6 +263,8 @@ class ProductAdmin(admin.ModelAdmin):
         return _thumb(images[0].thumbnail or images[0].image, 40) if images else "-"
 
     def save_formset(self, request, form, formset, change):
+        if formset.model is ProductVariant:
+            return self._save_variant_formset(formset)
         if formset.model is not ProductImage:
             return super().save_formset(request, form, formset, change)
         instances = formset.save(commit=False)
@@ -265,6 +286,15 @@ class ProductAdmin(admin.ModelAdmin):
             obj.save()
         formset.save_m2m()
         return None
+
+    def _save_variant_formset(self, formset):
+        instances = formset.save(commit=False)
+        # Through the service: a variant that stock or order lines refer to is only deactivated.
+        for variant in formset.deleted_objects:
+            services.variant_delete(variant)
+        for variant in instances:
+            variant.save()
+        formset.save_m2m()
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

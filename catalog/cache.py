@@ -9,6 +9,7 @@ is stale at once without scanning keys (works the same on locmem and Redis).
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 import uuid
 from collections.abc import Iterable
@@ -16,6 +17,8 @@ from collections.abc import Iterable
 from django.core.cache import cache
 
 LIST_VERSION_KEY = "catalog:list-version"
+
+logger = logging.getLogger(__name__)
 
 
 def list_version() -> int:
@@ -36,11 +39,15 @@ def detail_key(product_id: int) -> str:
     return f"catalog:product:{product_id}"
 
 
+# Keys per DEL: a warehouse's (de)activation forgets the details of every product stocked there.
+DELETE_BATCH = 1000
+
+
 def catalog_cache_invalidate(product_ids: Iterable[int] = ()) -> None:
     """Forget cached answers for these products and every cached list."""
-    ids = {int(pk) for pk in product_ids}
-    if ids:
-        cache.delete_many([detail_key(pk) for pk in ids])
+    ids = sorted({int(pk) for pk in product_ids})
+    for start in range(0, len(ids), DELETE_BATCH):
+        cache.delete_many([detail_key(pk) for pk in ids[start : start + DELETE_BATCH]])
     try:
         cache.incr(LIST_VERSION_KEY)
     except ValueError:  # the key was evicted or never set
@@ -76,3 +83,21 @@ def slug_key(slug: str) -> str:
 
 def _digest(text: str) -> str:
     return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
+
+
+# --- Reads that survive a failing cache ----------------------------------------------------------
+# The cache only saves work: when it fails (Redis down, and IGNORE_EXCEPTIONS off or not covering
+# the error), a shopper's read is answered from the database instead of a 500.
+
+
+class CacheUnavailable(Exception):
+    """The cache failed; answer without it."""
+
+
+def cache_call(func, *args, **kwargs):
+    """func(*args, **kwargs), any error of the cache logged and raised as CacheUnavailable."""
+    try:
+        return func(*args, **kwargs)
+    except Exception as exc:
+        logger.warning("catalog cache unavailable: %r", exc)
+        raise CacheUnavailable from exc

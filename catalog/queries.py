@@ -125,6 +125,40 @@ def category_descendant_ids_by_slug(slug: str) -> set[int]:
     return _descendants(((pk, parent_id) for pk, parent_id, _ in rows), root)
 
 
+def category_hidden_ids() -> set[int]:
+    """Categories a shopper may not see: inactive ones and every category below an inactive one.
+
+    A product is shown only if it is active, has a price, and its category and all its ancestors
+    are active. The tree is one small query; the answer is usually empty, so the product queries
+    exclude these ids (no condition at all in the common case) rather than list the visible ones.
+    """
+    rows = list(Category.objects.values_list("pk", "parent_id", "is_active"))
+    children: dict[int | None, list[int]] = {}
+    active = set()
+    for pk, parent_id, is_active in rows:
+        children.setdefault(parent_id, []).append(pk)
+        if is_active:
+            active.add(pk)
+    # Visible: reachable from a root through active categories only, as in category_tree.
+    visible: set[int] = set()
+    stack = [pk for pk in children.get(None, ()) if pk in active]
+    while stack:
+        pk = stack.pop()
+        if pk not in visible:
+            visible.add(pk)
+            stack.extend(c for c in children.get(pk, ()) if c in active)
+    return {pk for pk, _, _ in rows} - visible
+
+
+def _shown_to_shoppers(qs: QuerySet[Product], hidden_category_ids: set[int] | None) -> QuerySet:
+    if hidden_category_ids is None:
+        hidden_category_ids = category_hidden_ids()
+    qs = qs.filter(is_active=True, price__isnull=False)
+    if hidden_category_ids:
+        qs = qs.exclude(category_id__in=sorted(hidden_category_ids))
+    return qs
+
+
 # --- Availability ------------------------------------------------------------------------------------
 
 
@@ -165,10 +199,13 @@ def _primary_image_prefetch() -> Prefetch:
     )
 
 
-def product_list(*, include_inactive: bool = False) -> QuerySet[Product]:
+def product_list(
+    *, include_inactive: bool = False, hidden_category_ids: set[int] | None = None
+) -> QuerySet[Product]:
     """Products for a list page: category, brand and primary image loaded.
 
-    Shoppers see active products that have a price (at least one active variant). `in_stock` is
+    Shoppers see active products that have a price (at least one active variant), outside hidden
+    categories (category_hidden_ids, computed here unless the caller has it already). `in_stock` is
     the stored column (catalog.services.products_refresh_in_stock keeps it), not a subquery: a
     correlated EXISTS over a list's 100,000 candidate rows reads every stock row before LIMIT.
     """
@@ -179,11 +216,13 @@ def product_list(*, include_inactive: bool = False) -> QuerySet[Product]:
         .defer("description", "search_vector")
     )
     if not include_inactive:
-        qs = qs.filter(is_active=True, price__isnull=False)
+        qs = _shown_to_shoppers(qs, hidden_category_ids)
     return qs
 
 
-def product_detail(*, include_inactive: bool = False) -> QuerySet[Product]:
+def product_detail(
+    *, include_inactive: bool = False, hidden_category_ids: set[int] | None = None
+) -> QuerySet[Product]:
     """Products for a detail answer: images, variants (each with `in_stock`) in one query each.
 
     Availability is computed live here, for the product (`in_stock_now`) as for its variants: it is
@@ -198,7 +237,7 @@ def product_detail(*, include_inactive: bool = False) -> QuerySet[Product]:
         Prefetch("variants", queryset=variants, to_attr="shown_variants"),
     )
     if not include_inactive:
-        qs = qs.filter(is_active=True, price__isnull=False)
+        qs = _shown_to_shoppers(qs, hidden_category_ids)
     return qs.annotate(in_stock_now=product_in_stock_expression())
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import warnings
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
@@ -18,7 +19,7 @@ from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Avg, Count, OuterRef, Subquery
+from django.db.models import Avg, Count, F, OuterRef, Subquery
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -27,9 +28,15 @@ from catalog.cache import catalog_cache_invalidate
 from catalog.models import Brand, Category, Product, ProductImage, ProductVariant, Review
 from catalog.queries import SEARCH_CONFIG, category_descendant_ids, product_in_stock_expression
 from shop.exceptions import Conflict, PermissionDenied
+from shop.transactions import on_commit_robust
 
 CENT = Decimal("0.01")
 THUMBNAIL_SIZE = (400, 400)
+# Default cap on an image's pixels (settings.IMAGE_MAX_PIXELS): 40 Mpx is a large camera photo,
+# and decoding one takes ~160 MB; Pillow's own limit (~89 Mpx warns, ~179 Mpx refuses) is far more.
+IMAGE_MAX_PIXELS = 40_000_000
+# Ids per UPDATE of the in_stock refresh (SQLite allows at most 32,766 parameters in a query).
+REFRESH_BATCH = 1000
 ALLOWED_IMAGE_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
 
 PRODUCT_FIELDS = {
@@ -62,8 +69,9 @@ CATEGORY_FIELDS = {"name", "slug", "description", "parent", "sort_order", "is_ac
 
 
 def _invalidate_on_commit(product_ids: Iterable[int]) -> None:
-    ids = list(product_ids)
-    transaction.on_commit(lambda: catalog_cache_invalidate(ids))
+    """Forget cached answers once the write is durable. Robust: a cache error after the commit is
+    logged, never turned into an error for a write that is already saved (answers expire anyway)."""
+    on_commit_robust(catalog_cache_invalidate, sorted({int(pk) for pk in product_ids}))
 
 
 def _quantize(value: Decimal | None) -> Decimal | None:
@@ -108,28 +116,60 @@ def product_refresh_price(product: Product) -> Product:
 
 
 def products_refresh_in_stock(product_ids: Iterable[int] | None = None) -> int:
-    """Recompute Product.in_stock for these products (all when None) in one UPDATE.
+    """Recompute Product.in_stock for these products (all when None).
 
-    Only rows whose stored value disagrees with their stock are matched, so a stock change that
-    does not cross zero writes and locks nothing. Returns how many rows changed; their cached
-    answers (and every cached list) are forgotten on commit.
+    First the ids whose stored value disagrees with their stock are read (a plain SELECT: a stock
+    change that does not cross zero writes and locks nothing), then only those rows are updated,
+    the condition checked again in the UPDATE. Knowing the ids, exactly their cached answers (and
+    every cached list) are forgotten on commit, also for the reconciliation over every product.
+    Returns how many rows changed.
 
     Called by inventory on commit of every stock change, by the variant services here, on a
     warehouse's (de)activation, and periodically as a reconciliation (inventory.tasks).
     """
     qs = Product.objects.all()
-    ids: list[int] = []
     if product_ids is not None:
         ids = sorted({int(pk) for pk in product_ids})
         if not ids:
             return 0
         qs = qs.filter(pk__in=ids)
     available = product_in_stock_expression()
-    changed = qs.exclude(in_stock=available).update(in_stock=available)
-    if changed:
-        # With ids unknown (reconciliation), bumping the list version is enough: a detail answer
-        # computes its in_stock live and never read the column.
-        _invalidate_on_commit(ids)
+    drifted = list(qs.exclude(in_stock=available).order_by("pk").values_list("pk", flat=True))
+    changed = 0
+    for start in range(0, len(drifted), REFRESH_BATCH):
+        batch = drifted[start : start + REFRESH_BATCH]
+        changed += (
+            Product.objects.filter(pk__in=batch)
+            .exclude(in_stock=available)
+            .update(in_stock=available)
+        )
+    if drifted:
+        _invalidate_on_commit(drifted)
+    return changed
+
+
+def products_refresh_after_warehouse_change(warehouse_id: int) -> int:
+    """After a warehouse was (de)activated: refresh Product.in_stock, and forget the cached details
+    of every product with available units there.
+
+    A detail shows each variant's availability, which changes with the warehouse even when the
+    product's flag does not (the variant is also stocked elsewhere), so the products whose flag
+    changed are not enough. Their ids come from the warehouse's stock rows; deleting their detail
+    keys (in batches) is exact and costs nothing on the read path, unlike a global detail
+    generation every detail read would have to fetch. Returns how many flags changed.
+    """
+    from inventory.models import Stock
+
+    # Over every product, as before: the flags that can change are among the stocked ones, but
+    # that list may be as long as the catalogue, too long for one IN (...).
+    changed = products_refresh_in_stock(None)
+    stocked = (
+        Stock.objects.filter(warehouse_id=warehouse_id, quantity__gt=F("quantity_allocated"))
+        .order_by()
+        .values_list("variant__product_id", flat=True)
+        .distinct()
+    )
+    _invalidate_on_commit(stocked)
     return changed
 
 
@@ -310,8 +350,37 @@ def variant_delete(variant: ProductVariant) -> bool:
 # --- Images ------------------------------------------------------------------------------------------
 
 
+def _too_many_pixels() -> ValidationError:
+    limit = getattr(settings, "IMAGE_MAX_PIXELS", IMAGE_MAX_PIXELS)
+    return ValidationError(
+        _("The image has too many pixels (at most %(mpx)s million).")
+        % {"mpx": f"{limit / 1_000_000:g}"},
+        code="image_too_many_pixels",
+    )
+
+
+def _open_image(source) -> Image.Image:
+    """Image.open with our pixel cap checked from the header, before anything is decoded.
+
+    A decompression bomb is a tiny file that decodes to gigabytes; Pillow refuses only the largest
+    ones (and merely warns below that), so anything over settings.IMAGE_MAX_PIXELS is refused here.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            img = Image.open(source)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise _too_many_pixels() from exc
+    width, height = img.size
+    if width * height > getattr(settings, "IMAGE_MAX_PIXELS", IMAGE_MAX_PIXELS):
+        # Not img.close(): that would close the caller's file too (nothing was decoded anyway).
+        raise _too_many_pixels()
+    return img
+
+
 def image_validate(upload) -> None:
-    """Refuse anything but a real JPEG/PNG/WebP/GIF image of at most IMAGE_UPLOAD_MAX_BYTES.
+    """Refuse anything but a real JPEG/PNG/WebP/GIF image of at most IMAGE_UPLOAD_MAX_BYTES and
+    IMAGE_MAX_PIXELS.
 
     The content is checked with Pillow, never trusted from the file name or content type.
     """
@@ -323,7 +392,7 @@ def image_validate(upload) -> None:
         )
     try:
         upload.seek(0)
-        with Image.open(upload) as img:
+        with _open_image(upload) as img:
             fmt = img.format
             img.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
@@ -338,7 +407,7 @@ def image_validate(upload) -> None:
 
 def thumbnail_bytes(source) -> bytes:
     """A JPEG at most THUMBNAIL_SIZE, transparency flattened onto white, for lists and carts."""
-    with Image.open(source) as img:
+    with _open_image(source) as img:
         img = ImageOps.exif_transpose(img)
         img.thumbnail(THUMBNAIL_SIZE)
         if img.mode in ("RGBA", "LA", "P"):
@@ -458,7 +527,7 @@ def category_create(*, name: str, **fields: Any) -> Category:
     category = Category(name=name, slug=slug, **fields)
     category.full_clean(exclude=["parent"])
     category.save()
-    transaction.on_commit(lambda: catalog_cache_invalidate([]))
+    _invalidate_on_commit([])
     return category
 
 
@@ -468,11 +537,18 @@ def category_update(category: Category, **fields: Any) -> Category:
     _check_fields(fields, CATEGORY_FIELDS)
     if "parent" in fields:
         _category_check_parent(category, fields["parent"])
+    if fields.get("image") is False:
+        # A form's cleared file input gives False; the field stores "no file" as "".
+        fields["image"] = ""
     for name, value in fields.items():
         setattr(category, name, value)
     category.full_clean(exclude=["parent"])
     category.save()
-    product_ids = _category_product_ids([category.pk])
+    if {"is_active", "parent"} & set(fields):
+        # Shoppers see a product only under a fully active branch: the whole subtree may change.
+        product_ids = _category_product_ids(category_descendant_ids(category.pk))
+    else:
+        product_ids = _category_product_ids([category.pk])
     if {"name"} & set(fields):
         products_refresh_search_vector(product_ids)
     _invalidate_on_commit(product_ids)
@@ -493,7 +569,7 @@ def category_delete(category: Category) -> None:
             code="category_has_children",
         )
     category.delete()
-    transaction.on_commit(lambda: catalog_cache_invalidate([]))
+    _invalidate_on_commit([])
 
 
 @transaction.atomic
@@ -506,6 +582,16 @@ def brand_save(brand: Brand) -> Brand:
     products_refresh_search_vector(product_ids)
     _invalidate_on_commit(product_ids)
     return brand
+
+
+@transaction.atomic
+def brand_delete(brand: Brand) -> None:
+    """Delete a brand. Its products stay, without a brand: their search vectors (which include the
+    brand's name) and cached answers follow."""
+    product_ids = list(brand.products.values_list("pk", flat=True))
+    brand.delete()
+    products_refresh_search_vector(product_ids)
+    _invalidate_on_commit(product_ids)
 
 
 # --- Reviews -----------------------------------------------------------------------------------------

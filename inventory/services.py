@@ -30,7 +30,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from catalog.cache import catalog_cache_invalidate
-from catalog.services import products_refresh_in_stock
+from catalog.services import products_refresh_after_warehouse_change, products_refresh_in_stock
 from inventory.exceptions import (
     InsufficientStock,
     InvalidStockChange,
@@ -39,6 +39,7 @@ from inventory.exceptions import (
 )
 from inventory.models import Allocation, Stock, StockAlert, StockMovement, Warehouse
 from shop.exceptions import Conflict
+from shop.transactions import on_commit_robust
 
 if TYPE_CHECKING:
     from catalog.models import ProductVariant
@@ -104,20 +105,6 @@ def _alerts_check_enqueue(stock_ids: list[int]) -> None:
     stock_alerts_check_task.delay(stock_ids)
 
 
-def _on_commit_robust(func, *args) -> None:
-    """Run func(*args) after the commit; a failure is logged, never raised to the caller.
-
-    Not a functools.partial: on failure Django logs the callback's __qualname__, which a partial
-    lacks, and the AttributeError from that log line would reach the caller after all.
-    """
-
-    def callback():
-        func(*args)
-
-    callback.__qualname__ = func.__qualname__
-    transaction.on_commit(callback, robust=True)
-
-
 def _after_commit(stocks: Iterable[Stock]) -> None:
     """What shoppers see changed (cache, Product.in_stock) and a row may have crossed its threshold
     (alerts).
@@ -138,9 +125,9 @@ def _after_commit(stocks: Iterable[Stock]) -> None:
         return
     product_ids = {stock.variant.product_id for stock in stocks}
     stock_ids = sorted({stock.pk for stock in stocks})
-    _on_commit_robust(products_refresh_in_stock, product_ids)
-    _on_commit_robust(catalog_cache_invalidate, product_ids)
-    _on_commit_robust(_alerts_check_enqueue, stock_ids)
+    on_commit_robust(products_refresh_in_stock, product_ids)
+    on_commit_robust(catalog_cache_invalidate, product_ids)
+    on_commit_robust(_alerts_check_enqueue, stock_ids)
 
 
 # --- warehouses ----------------------------------------------------------------------------------
@@ -150,9 +137,8 @@ def warehouse_save(warehouse: Warehouse) -> Warehouse:
     """Create or change a warehouse (API and admin).
 
     (De)activating one changes what shoppers can buy: stock in an inactive warehouse is not
-    available, so Product.in_stock is refreshed on commit. A warehouse may hold stock of most of
-    the catalogue, so that is the reconciliation over every product (one UPDATE writing only the
-    rows that change) rather than a list of ids as long as the catalogue.
+    available, so on commit Product.in_stock is refreshed and the cached answers of the products
+    with stock there are forgotten (catalog.services.products_refresh_after_warehouse_change).
     """
     with transaction.atomic():
         was_active = (
@@ -162,7 +148,7 @@ def warehouse_save(warehouse: Warehouse) -> Warehouse:
         )
         warehouse.save()
         if was_active is not None and was_active != warehouse.is_active:
-            _on_commit_robust(products_refresh_in_stock, None)
+            on_commit_robust(products_refresh_after_warehouse_change, warehouse.pk)
     return warehouse
 
 

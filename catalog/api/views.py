@@ -1,3 +1,6 @@
+from contextlib import suppress
+from functools import cached_property
+
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -14,6 +17,7 @@ from catalog import cache as catalog_cache
 from catalog import queries, services
 from catalog.api import serializers as s
 from catalog.api.filters import ProductFilter
+from catalog.cache import CacheUnavailable, cache_call
 from catalog.models import Category, Product, ProductImage, ProductVariant
 from shop.api.permissions import (
     IsMerchantOrStaff,
@@ -66,7 +70,8 @@ class CategoryViewSet(DomainValidationMixin, viewsets.ModelViewSet):
     def get_queryset(self):
         qs = Category.objects.select_related("parent").order_by("sort_order", "name", "pk")
         if not is_staff_user(self.request.user):
-            qs = qs.filter(is_active=True)
+            # Below an inactive category is hidden too, as in the tree and the product lists.
+            qs = qs.exclude(pk__in=queries.category_hidden_ids())
         return qs
 
     @extend_schema(responses=s.CategoryTreeSerializer(many=True))
@@ -121,13 +126,24 @@ class ProductViewSet(
     def _list_includes_inactive(self) -> bool:
         return self._staff() and _truthy(self.request.query_params.get("include_inactive", ""))
 
+    @cached_property
+    def _hidden_category_ids(self) -> set[int]:
+        # Once per request (one small query), however often get_queryset is called.
+        return queries.category_hidden_ids()
+
     def get_queryset(self):
         if self.action == "list":
-            return queries.product_list(include_inactive=self._list_includes_inactive())
+            if self._list_includes_inactive():
+                return queries.product_list(include_inactive=True)
+            return queries.product_list(hidden_category_ids=self._hidden_category_ids)
         if self.action == "retrieve":
-            return queries.product_detail(include_inactive=self._staff())
+            if self._staff():
+                return queries.product_detail(include_inactive=True)
+            return queries.product_detail(hidden_category_ids=self._hidden_category_ids)
         if self.action == "reviews":
-            return Product.objects.filter(is_active=True)
+            return Product.objects.filter(is_active=True).exclude(
+                category_id__in=self._hidden_category_ids
+            )
         return Product.objects.all()
 
     def filter_queryset(self, queryset):
@@ -146,21 +162,28 @@ class ProductViewSet(
     def list(self, request, *args, **kwargs):
         if self._list_includes_inactive():
             return super().list(request, *args, **kwargs)
-        version = catalog_cache.list_version()
-        key = catalog_cache.list_answer_key(version, _answer_variant(request))
-        data = cache.get(key)
+        try:
+            version = cache_call(catalog_cache.list_version)
+            key = catalog_cache.list_answer_key(version, _answer_variant(request))
+            data = cache_call(cache.get, key)
+        except CacheUnavailable:
+            return super().list(request, *args, **kwargs)
         if data is not None:
             return Response(data)
         response = super().list(request, *args, **kwargs)
         if response.status_code == 200:
-            cache.set(key, response.data, settings.CATALOG_LIST_CACHE_SECONDS)
+            with suppress(CacheUnavailable):
+                cache_call(cache.set, key, response.data, settings.CATALOG_LIST_CACHE_SECONDS)
         return response
 
     def retrieve(self, request, *args, **kwargs):
         if self._staff():
             return super().retrieve(request, *args, **kwargs)
         slug = kwargs[self.lookup_field]
-        pk = cache.get(catalog_cache.slug_key(slug))
+        try:
+            pk = cache_call(cache.get, catalog_cache.slug_key(slug))
+        except CacheUnavailable:
+            return super().retrieve(request, *args, **kwargs)
         if pk is None:
             pk = (
                 self.get_queryset()
@@ -171,10 +194,19 @@ class ProductViewSet(
             )
             if pk is None:
                 raise exceptions.NotFound()
-            cache.set(catalog_cache.slug_key(slug), pk, settings.CATALOG_DETAIL_CACHE_SECONDS)
-        token = catalog_cache.detail_token(pk)
-        key = catalog_cache.detail_answer_key(pk, token, _answer_variant(request))
-        data = cache.get(key)
+            with suppress(CacheUnavailable):
+                cache_call(
+                    cache.set,
+                    catalog_cache.slug_key(slug),
+                    pk,
+                    settings.CATALOG_DETAIL_CACHE_SECONDS,
+                )
+        try:
+            token = cache_call(catalog_cache.detail_token, pk)
+            key = catalog_cache.detail_answer_key(pk, token, _answer_variant(request))
+            data = cache_call(cache.get, key)
+        except CacheUnavailable:
+            return super().retrieve(request, *args, **kwargs)
         if data is not None and data.get("slug") == slug:
             return Response(data)
         product = self.get_queryset().filter(slug=slug).first()
@@ -182,7 +214,8 @@ class ProductViewSet(
             raise exceptions.NotFound()
         data = self.get_serializer(product).data
         if product.pk == pk:
-            cache.set(key, data, settings.CATALOG_DETAIL_CACHE_SECONDS)
+            with suppress(CacheUnavailable):
+                cache_call(cache.set, key, data, settings.CATALOG_DETAIL_CACHE_SECONDS)
         return Response(data)
 
     # Writes (merchant, staff).

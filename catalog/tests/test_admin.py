@@ -156,3 +156,118 @@ def test_reviews_cannot_be_deleted_in_the_admin_only_hidden(staff):
         {"action": "delete_selected", "_selected_action": [review.pk], "post": "yes"},
     )
     assert Review.objects.filter(pk=review.pk).exists()
+
+
+def _change_form_data(response):
+    """The POST data of an admin change page as rendered (main form, inlines, management forms)."""
+    from django.db.models.fields.files import FieldFile
+
+    forms = [response.context["adminform"].form]
+    for inline in response.context["inline_admin_formsets"]:
+        forms.append(inline.formset.management_form)
+        forms.extend(inline.formset.forms)
+    data = {}
+    for form in forms:
+        for field in form:
+            value = field.value()
+            if value is None or value is False or isinstance(value, FieldFile):
+                continue
+            data[field.html_name] = "on" if value is True else value
+    return data
+
+
+def test_variant_deleted_in_product_inline_is_only_deactivated_when_referenced(
+    merchant, make_product, django_capture_on_commit_callbacks
+):
+    from catalog import services
+    from catalog.models import ProductVariant
+
+    product = make_product("Three sizes", "20.00", sku="TS-S", stock=3)
+    sold = services.variant_create(product, sku="TS-M", name="Medium", price="7.00")
+    spare = services.variant_create(product, sku="TS-L", name="Large", price="5.00")
+    order = deliver(merchant, product)
+    order.lines.update(variant=sold)
+    client = logged_in(merchant)
+    url = f"/admin/catalog/product/{product.pk}/change/"
+
+    def delete_in_inline(*skus):
+        page = client.get(url)
+        data = _change_form_data(page)
+        for i, form in enumerate(page.context["inline_admin_formsets"][0].formset.forms):
+            if form.instance.sku in skus:
+                data[f"variants-{i}-DELETE"] = "on"
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(url, data)
+        assert response.status_code == 302, response.context and response.context["errors"]
+
+    rows = ProductVariant.objects.filter(product=product).order_by("sku")
+    # An order line refers to TS-M: kept (the order's history), deactivated. TS-L: deleted.
+    delete_in_inline("TS-M", "TS-L")
+    assert list(rows.values_list("sku", "is_active")) == [("TS-M", False), ("TS-S", True)]
+    assert order.lines.get().variant_id == sold.pk
+    assert not ProductVariant.objects.filter(pk=spare.pk).exists()
+    # Stock (and its movements) refer to TS-S: deactivated, where the admin used to refuse.
+    delete_in_inline("TS-S")
+    assert list(rows.values_list("sku", "is_active")) == [("TS-M", False), ("TS-S", False)]
+    product.refresh_from_db()
+    assert product.price is None
+
+
+def test_brand_deletion_in_admin_refreshes_its_products(
+    staff, api_client, make_product, django_capture_on_commit_callbacks
+):
+    brand, other = BrandFactory(name="Acme"), BrandFactory(name="Zeta")
+    make_product("Anvil", brand=brand, slug="anvil")
+    make_product("Rope", brand=other, slug="rope")
+    assert api_client.get("/api/v1/products/anvil/").json()["brand"]["name"] == "Acme"
+    assert api_client.get("/api/v1/products/rope/").json()["brand"]["name"] == "Zeta"
+    client = logged_in(staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/admin/catalog/brand/{brand.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert api_client.get("/api/v1/products/anvil/").json()["brand"] is None
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/admin/catalog/brand/",
+            {"action": "delete_selected", "_selected_action": [other.pk], "post": "yes"},
+        )
+    assert response.status_code == 302
+    assert api_client.get("/api/v1/products/rope/").json()["brand"] is None
+
+
+def test_category_admin_clears_image(staff):
+    from catalog.tests.conftest import png_file
+
+    category = CategoryFactory(name="Pictured")
+    category.image.save("cat.png", png_file())
+    client = logged_in(staff)
+    url = f"/admin/catalog/category/{category.pk}/change/"
+    data = _change_form_data(client.get(url))
+    data["image-clear"] = "on"
+    response = client.post(url, data)
+    assert response.status_code == 302
+    category.refresh_from_db()
+    assert not category.image
+
+
+def test_category_changelist_counts_products_in_one_query(staff, make_product):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = logged_in(staff)
+
+    def queries_for_changelist():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/admin/catalog/category/").status_code == 200
+        return len(ctx)
+
+    category = CategoryFactory()
+    make_product("One", category=category)
+    make_product("Two", category=category)
+    few = queries_for_changelist()
+    for _ in range(6):
+        CategoryFactory()
+    assert queries_for_changelist() == few
+    page = client.get("/admin/catalog/category/")
+    row = next(c for c in page.context["cl"].result_list if c.pk == category.pk)
+    assert page.context["cl"].model_admin.product_count(row) == 2

@@ -27,11 +27,13 @@ def test_product_list_queries(
 ):
     _shelf(make_product, n)
     cache.clear()
-    with django_assert_max_num_queries(3):  # count, page, primary images
+    # The category tree (which categories are hidden: a product shows only under a fully active
+    # branch), count, page, primary images.
+    with django_assert_max_num_queries(4):
         response = api_client.get("/api/v1/products/", {"page_size": 50})
     assert len(response.json()["results"]) == n
     cache.clear()
-    with django_assert_max_num_queries(4):  # + the session's user
+    with django_assert_max_num_queries(5):  # + the session's user
         response = user_client.get(
             "/api/v1/products/", {"page_size": 50, "in_stock": "true", "ordering": "-price"}
         )
