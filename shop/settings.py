@@ -253,6 +253,8 @@ STORAGES = {
 
 # Largest accepted upload of an image, in bytes.
 IMAGE_UPLOAD_MAX_BYTES = env.int("IMAGE_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+# Largest accepted image in pixels, checked from the header before decoding (decompression bombs).
+IMAGE_MAX_PIXELS = env.int("IMAGE_MAX_PIXELS", default=40_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
 # --- E-mail ----------------------------------------------------------------------------------------
