@@ -150,6 +150,15 @@ def category_hidden_ids() -> set[int]:
     return {pk for pk, _, _ in rows} - visible
 
 
+def variant_sellable(variant: ProductVariant, hidden_category_ids: set[int]) -> bool:
+    """Whether a shopper may buy the variant now: it, its product and every category above the
+    product are active (the same rule as the catalogue's shopper lists)."""
+    product = variant.product
+    return (
+        variant.is_active and product.is_active and product.category_id not in hidden_category_ids
+    )
+
+
 def _shown_to_shoppers(qs: QuerySet[Product], hidden_category_ids: set[int] | None) -> QuerySet:
     if hidden_category_ids is None:
         hidden_category_ids = category_hidden_ids()

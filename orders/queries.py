@@ -22,6 +22,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncDate
 
 from catalog.models import ProductImage
+from catalog.queries import category_hidden_ids, variant_sellable
 from inventory.queries import variant_availability
 from orders.models import Cart, CartItem, Order, OrderEvent, OrderLine
 from shop.api.permissions import is_staff_user
@@ -78,7 +79,7 @@ def _image_url(product) -> str | None:
 
 
 def cart_view(cart: Cart | None) -> CartView:
-    """The cart with current prices and availability: four queries whatever its size."""
+    """The cart with current prices and availability: five queries whatever its size."""
     if cart is None:
         return CartView(token=None)
     items = list(
@@ -92,11 +93,12 @@ def cart_view(cart: Cart | None) -> CartView:
         )
     )
     availability = variant_availability([item.variant_id for item in items])
+    hidden = category_hidden_ids() if items else set()
     lines = []
     for item in items:
         variant = item.variant
         available = availability.get(variant.pk, 0)
-        if not (variant.is_active and variant.product.is_active):
+        if not variant_sellable(variant, hidden):
             problem = "inactive"
         elif item.quantity > available:
             problem = "insufficient_stock"

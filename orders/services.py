@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from catalog.cache import catalog_cache_invalidate
 from catalog.models import Product, ProductVariant
+from catalog.queries import category_hidden_ids, variant_sellable
 from inventory.exceptions import InsufficientStock
 from inventory.queries import variant_availability
 from inventory.services import stock_allocate, stock_release, stock_ship
@@ -182,7 +183,7 @@ def cart_item_add(cart: Cart, *, variant_id: int, quantity: int) -> CartItem:
     variant = ProductVariant.objects.select_related("product").filter(pk=variant_id).first()
     if variant is None:
         raise VariantNotFound()
-    if not (variant.is_active and variant.product.is_active):
+    if not variant_sellable(variant, category_hidden_ids()):
         raise VariantInactive()
     cart = _lock_cart(cart)
     item = CartItem.objects.filter(cart=cart, variant=variant).first()
@@ -215,7 +216,7 @@ def cart_item_update(cart: Cart, *, item_id: int, quantity: int) -> CartItem:
     _check_quantity(quantity)
     if quantity > item.quantity:
         variant = item.variant
-        if not (variant.is_active and variant.product.is_active):
+        if not variant_sellable(variant, category_hidden_ids()):
             raise VariantInactive()
         _check_available(variant, quantity)
     item.quantity = quantity
@@ -253,9 +254,10 @@ def cart_merge(user, *, token) -> Cart:
     guest_items = list(guest.items.select_related("variant__product"))
     existing = {item.variant_id: item for item in user_cart.items.all()}
     available = variant_availability([item.variant_id for item in guest_items])
+    hidden = category_hidden_ids()
     for guest_item in guest_items:
         variant = guest_item.variant
-        if not (variant.is_active and variant.product.is_active):
+        if not variant_sellable(variant, hidden):
             continue
         mine = existing.get(variant.pk)
         current = mine.quantity if mine else 0
@@ -502,10 +504,11 @@ def _order_place(
     items = list(cart.items.select_related("variant__product").order_by("pk"))
     if not items:
         raise CartEmpty()
+    hidden = category_hidden_ids()
     inactive = [
         {"item_id": item.pk, "variant_id": item.variant_id, "sku": item.variant.sku}
         for item in items
-        if not (item.variant.is_active and item.variant.product.is_active)
+        if not variant_sellable(item.variant, hidden)
     ]
     if inactive:
         raise VariantInactive(

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from orders import services
 from orders.models import Cart, CartItem
+from orders.tests.helpers import ADDRESS
 
 pytestmark = pytest.mark.django_db
 
@@ -86,8 +87,8 @@ def test_cart_answer_query_count(api_client, make_variant, django_assert_max_num
     token = None
     for _ in range(5):
         token = add(api_client, make_variant(), 1, **token_header(token or "")).data["token"]
-    # session, cart, items with variant and product, images, availability
-    with django_assert_max_num_queries(5):
+    # session, cart, items with variant and product, images, availability, hidden categories
+    with django_assert_max_num_queries(6):
         answer = api_client.get(CART, **token_header(token)).data
     assert answer["total_items"] == 5
 
@@ -329,3 +330,29 @@ def test_editing_a_guest_cart_keeps_it(settings, make_variant):
     services.cart_item_remove(cart, item_id=item.pk)
     assert services.carts_purge_abandoned() == 0
     assert Cart.objects.filter(pk=cart.pk).exists()
+
+
+def test_products_of_a_hidden_category_cannot_be_bought(user, user_client, make_variant, fill_cart):
+    """Deactivating a category hides its products from shoppers; carts and checkout agree."""
+    from catalog.services import category_update
+
+    on_sale = make_variant(stock=5)
+    in_cart = fill_cart(user, (on_sale, 1))
+    later = make_variant(stock=5, product__category=on_sale.product.category)
+    category_update(on_sale.product.category, is_active=False)
+
+    response = user_client.post(ITEMS, {"variant_id": later.pk, "quantity": 1})
+    assert response.status_code == 409
+    assert response.json()["code"] == "variant_inactive"
+
+    [line] = user_client.get(CART).json()["items"]
+    assert line["problem"] == "inactive"
+
+    response = user_client.post(
+        "/api/v1/orders/",
+        {"shipping_address": ADDRESS, "payment_method": "sandbox"},
+        format="json",
+    )
+    assert response.status_code == 409
+    assert response.json()["code"] == "variant_inactive"
+    assert in_cart.items.count() == 1
