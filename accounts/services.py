@@ -167,8 +167,9 @@ def user_update_profile(user: User, *, email: str | None = None, phone: str | No
 def password_change(user: User, *, old_password: str, new_password: str) -> User:
     """Change a password, proving knowledge of the old one first.
 
-    Every refresh token of the user is revoked with the old password, so one that was stolen
-    stops minting access tokens; the caller logs in again with the new password.
+    Every refresh token of the user is revoked with the old password (by the password_changed
+    hook of accounts.validators, which covers the admin and every other path too), so one that
+    was stolen stops minting access tokens; the caller logs in again with the new password.
     """
     if not user.check_password(old_password):
         raise ValidationError({"old_password": [_("Your old password was entered incorrectly.")]})
@@ -179,7 +180,6 @@ def password_change(user: User, *, old_password: str, new_password: str) -> User
     with transaction.atomic():
         user.set_password(new_password)
         user.save(update_fields=["password"])
-        user_refresh_tokens_revoke(user)
     return user
 
 

@@ -296,3 +296,21 @@ def test_register_race_lost_to_the_database_constraint_is_a_field_error(api_clie
     )
     assert response.status_code == 400
     assert list(response.json()) == ["email"]
+
+
+def test_a_password_set_by_staff_in_the_admin_revokes_the_users_refresh_tokens(
+    api_client, user, staff
+):
+    from django.test import Client
+
+    stolen = login(api_client, user.username).json()["refresh"]
+    admin = Client()
+    admin.force_login(staff)
+    response = admin.post(
+        f"/admin/accounts/user/{user.pk}/password/",
+        {"password1": "autumn-maple-2026", "password2": "autumn-maple-2026"},
+    )
+    assert response.status_code == 302, response.content[:500]
+
+    assert api_client.post(REFRESH, {"refresh": stolen}).status_code == 401
+    assert login(api_client, user.username, "autumn-maple-2026").status_code == 200
