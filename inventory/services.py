@@ -243,30 +243,32 @@ def stock_allocate(order_lines: Sequence[OrderLine], *, user=None) -> list[Alloc
     return allocations
 
 
-def _open_allocations_locked(order: Order) -> tuple[list[Stock], list[Allocation]]:
+def _open_allocations_locked(
+    order: Order,
+) -> tuple[list[Stock], dict[int, int], list[Allocation]]:
     """Lock the order's stock rows (pk order), then its open allocations, re-read under the lock so a
-    concurrent release or shipment that committed first leaves nothing to do here."""
+    concurrent release or shipment that committed first leaves nothing to do here.
+
+    Returns the stock rows that still hold units for the order, the open units per stock row, and
+    the open allocations (all empty when there is nothing left to release or ship).
+    """
     stock_ids = set(
         Allocation.objects.filter(order_line__order_id=order.pk, quantity__gt=0).values_list(
             "stock_id", flat=True
         )
     )
     if not stock_ids:
-        return [], []
+        return [], {}, []
     stocks = _stocks_locked(pk__in=stock_ids)
     allocations = list(
         Allocation.objects.select_for_update(of=("self",))
         .filter(order_line__order_id=order.pk, quantity__gt=0)
         .order_by("pk")
     )
-    return stocks, allocations
-
-
-def _open_units_by_stock(allocations: Iterable[Allocation]) -> dict[int, int]:
     units: dict[int, int] = defaultdict(int)
     for allocation in allocations:
         units[allocation.stock_id] += allocation.quantity
-    return units
+    return [stock for stock in stocks if units.get(stock.pk)], units, allocations
 
 
 def stock_release(order: Order, *, user=None) -> None:
@@ -275,11 +277,9 @@ def stock_release(order: Order, *, user=None) -> None:
     Idempotent: released allocations have quantity 0, so a second call finds nothing open.
     """
     with transaction.atomic():
-        stocks, allocations = _open_allocations_locked(order)
+        touched, units, allocations = _open_allocations_locked(order)
         if not allocations:
             return
-        units = _open_units_by_stock(allocations)
-        touched = [stock for stock in stocks if units.get(stock.pk)]
         for stock in touched:
             allocated = stock.quantity_allocated - units[stock.pk]
             if allocated < 0:
@@ -302,11 +302,9 @@ def stock_ship(order: Order, *, user=None) -> None:
     Idempotent: shipped allocations have quantity 0, so a second call finds nothing open.
     """
     with transaction.atomic():
-        stocks, allocations = _open_allocations_locked(order)
+        touched, units, allocations = _open_allocations_locked(order)
         if not allocations:
             return
-        units = _open_units_by_stock(allocations)
-        touched = [stock for stock in stocks if units.get(stock.pk)]
         for stock in touched:
             shipped = units[stock.pk]
             if shipped > stock.quantity_allocated:

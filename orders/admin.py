@@ -125,26 +125,7 @@ class OrderAdmin(admin.ModelAdmin):
     ]
     # Everything but the notes: status and money change only through the actions (services).
     readonly_fields = [
-        "number",
-        "user",
-        "status",
-        "payment_status",
-        "payment_method",
-        "currency",
-        "subtotal",
-        "discount_amount",
-        "tax_amount",
-        "shipping_amount",
-        "total",
-        "refunded_amount",
-        "coupon_code",
-        "shipping_address",
-        "created_at",
-        "expires_at",
-        "paid_at",
-        "shipped_at",
-        "delivered_at",
-        "cancelled_at",
+        name for _title, options in fieldsets for name in options["fields"] if name != "notes"
     ]
 
     def has_add_permission(self, request):
