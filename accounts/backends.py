@@ -1,16 +1,52 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
+from accounts.throttling import (
+    LoginLocked,
+    client_ip,
+    login_failure_record,
+    login_failures_exceeded,
+    login_failures_reset,
+)
 
-class UsernameOrEmailBackend(ModelBackend):
-    """Log in with a username or an e-mail address (case-insensitive for e-mail)."""
+
+class LoginLimitedBackend(ModelBackend):
+    """A password backend behind the failed-login limiter (accounts.throttling).
+
+    Every path that authenticates with a password (API token, login page, admin login, DRF's
+    browsable-API login or basic auth if ever enabled) goes through `authenticate()`, so the limit
+    is enforced here once rather than by each caller: a failure is counted per (username, client
+    IP), a success resets the count, and a locked-out pair is refused even with the right password.
+    Subclasses implement `check_credentials`. Every backend in AUTHENTICATION_BACKENDS must be one
+    (a test checks), else it would be a door around the limiter.
+    """
 
     def authenticate(self, request, username=None, password=None, **kwargs):
-        User = get_user_model()
         if username is None:
-            username = kwargs.get(User.USERNAME_FIELD)
+            username = kwargs.get(get_user_model().USERNAME_FIELD)
         if not username or password is None:
-            return None
+            return None  # not a password login: nothing to count
+        # Without a request (a shell, a management command) there is no client address; those
+        # callers still share one count per username.
+        ip = client_ip(request) if request is not None else ""
+        if login_failures_exceeded(username, ip):
+            raise LoginLocked
+        user = self.check_credentials(username, password)
+        if user is None:
+            login_failure_record(username, ip)
+        else:
+            login_failures_reset(username, ip)
+        return user
+
+    def check_credentials(self, username, password):
+        return super().authenticate(None, username=username, password=password)
+
+
+class UsernameOrEmailBackend(LoginLimitedBackend):
+    """Log in with a username or an e-mail address (case-insensitive for e-mail)."""
+
+    def check_credentials(self, username, password):
+        User = get_user_model()
         field = "email__iexact" if "@" in username else User.USERNAME_FIELD
         try:
             user = User._default_manager.get(**{field: username})

@@ -1,4 +1,6 @@
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.admin.forms import AdminPasswordChangeForm as AdminOwnPasswordChangeForm
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
@@ -7,16 +9,38 @@ from django.utils.translation import gettext_lazy as _
 from accounts import services
 from accounts.models import Address, User
 from accounts.throttling import (
+    TooManyLoginAttempts,
     client_ip,
-    login_failure_record,
     login_failures_exceeded,
-    login_failures_reset,
+    password_check_limited,
 )
 
 TOO_MANY_ATTEMPTS = "too_many_login_attempts"
+TOO_MANY_ATTEMPTS_MESSAGE = _("Too many failed login attempts. Please try again later.")
 
 
-class LoginForm(AuthenticationForm):
+def _ip(request) -> str:
+    return client_ip(request) if request is not None else ""
+
+
+class LoginLimitFormMixin:
+    """For a login form: a locked-out username + IP gets a clear error, not "wrong password".
+
+    The authentication backend counts the failures and refuses a locked-out pair by itself; this
+    check only makes the refusal say why.
+    """
+
+    def clean(self):
+        if login_failures_exceeded(self.cleaned_data.get("username") or "", _ip(self.request)):
+            raise ValidationError(TOO_MANY_ATTEMPTS_MESSAGE, code=TOO_MANY_ATTEMPTS)
+        return super().clean()
+
+    @property
+    def throttled(self) -> bool:
+        return any(e.code == TOO_MANY_ATTEMPTS for e in self.errors.as_data().get("__all__", []))
+
+
+class LoginForm(LoginLimitFormMixin, AuthenticationForm):
     """Django's login form, with username-or-email and the same failure limiter as the API."""
 
     username = forms.CharField(
@@ -25,26 +49,29 @@ class LoginForm(AuthenticationForm):
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
     )
 
-    def clean(self):
-        username = self.cleaned_data.get("username") or ""
-        ip = client_ip(self.request)
-        if login_failures_exceeded(username, ip):
-            raise ValidationError(
-                _("Too many failed login attempts. Please try again later."),
-                code=TOO_MANY_ATTEMPTS,
-            )
-        try:
-            cleaned = super().clean()
-        except ValidationError as exc:
-            if exc.code == "invalid_login":
-                login_failure_record(username, ip)
-            raise
-        login_failures_reset(username, ip)
-        return cleaned
 
-    @property
-    def throttled(self) -> bool:
-        return any(e.code == TOO_MANY_ATTEMPTS for e in self.errors.as_data().get("__all__", []))
+class AdminLoginForm(LoginLimitFormMixin, AdminAuthenticationForm):
+    """The admin's login form behind the same limiter (a form error while locked out)."""
+
+
+class AdminPasswordChangeForm(AdminOwnPasswordChangeForm):
+    """The admin's "change my password": the old-password check counts with failed logins."""
+
+    def __init__(self, user, *args, request=None, **kwargs):
+        self.request = request
+        super().__init__(user, *args, **kwargs)
+
+    def clean_old_password(self):
+        old_password = self.cleaned_data["old_password"]
+        try:
+            correct = password_check_limited(self.user, old_password, _ip(self.request))
+        except TooManyLoginAttempts:
+            raise ValidationError(TOO_MANY_ATTEMPTS_MESSAGE, code=TOO_MANY_ATTEMPTS) from None
+        if not correct:
+            raise ValidationError(
+                self.error_messages["password_incorrect"], code="password_incorrect"
+            )
+        return old_password
 
 
 class RegisterForm(forms.Form):

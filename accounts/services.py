@@ -25,6 +25,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import Address, User
 from accounts.roles import MERCHANT_GROUP
+from accounts.throttling import password_check_limited
 from shop.exceptions import DomainError, NotFound
 
 logger = logging.getLogger(__name__)
@@ -164,14 +165,18 @@ def user_update_profile(user: User, *, email: str | None = None, phone: str | No
     return user
 
 
-def password_change(user: User, *, old_password: str, new_password: str) -> User:
+def password_change(user: User, *, old_password: str, new_password: str, ip: str) -> User:
     """Change a password, proving knowledge of the old one first.
+
+    The old-password check is a login attempt for the failed-login limiter (per username and
+    client `ip`): wrong guesses count with failed logins, and while locked out it raises
+    TooManyLoginAttempts (429) even for the right password.
 
     Every refresh token of the user is revoked with the old password (by the password_changed
     hook of accounts.validators, which covers the admin and every other path too), so one that
     was stolen stops minting access tokens; the caller logs in again with the new password.
     """
-    if not user.check_password(old_password):
+    if not password_check_limited(user, old_password, ip):
         raise ValidationError({"old_password": [_("Your old password was entered incorrectly.")]})
     try:
         password_validation.validate_password(new_password, user)

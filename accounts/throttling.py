@@ -1,4 +1,10 @@
-"""Failed-login limiter shared by the JWT token endpoint and the login page.
+"""Failed-login limiter shared by every way to prove a password: the JWT token endpoint, the login
+page, the admin login, and the old-password check of a password change (API and admin).
+
+The gate sits in the authentication backend (accounts.backends): whatever calls
+`django.contrib.auth.authenticate()` with a request is counted and refused while locked out, so a
+new login path cannot forget it. Callers check `login_failures_exceeded` first only to answer with a
+clear "too many attempts" (429 or form error) instead of a plain "wrong password".
 
 A counter per (username, client IP) lives in the cache for LOGIN_FAILURE_WINDOW seconds from the
 first failure. `cache.add` + `cache.incr` are atomic on Redis (SET NX, INCRBY keeps the TTL) and on
@@ -12,6 +18,7 @@ import hashlib
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.settings import api_settings
@@ -72,3 +79,24 @@ def login_check_allowed(username: str, ip: str) -> None:
     """Raise TooManyLoginAttempts while the (username, IP) pair is locked out."""
     if login_failures_exceeded(username, ip):
         raise TooManyLoginAttempts(wait=settings.LOGIN_FAILURE_WINDOW)
+
+
+class LoginLocked(PermissionDenied):
+    """Raised by the authentication backend for a locked-out pair: Django's authenticate() stops at
+    once (no other backend is asked) and answers None."""
+
+
+def password_check_limited(user, password: str, ip: str) -> bool:
+    """`user.check_password` behind the limiter, keyed on the username like a login.
+
+    For a password change's old-password check: wrong guesses there count with failed logins (and
+    the reverse), so a stolen session cannot be used to guess the password at leisure.
+    Raises TooManyLoginAttempts while locked out, even for the right password.
+    """
+    username = user.get_username()
+    login_check_allowed(username, ip)
+    if user.check_password(password):
+        login_failures_reset(username, ip)
+        return True
+    login_failure_record(username, ip)
+    return False

@@ -1,16 +1,11 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions, serializers
+from rest_framework import serializers
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
 
 from accounts import services
 from accounts.models import Address, User
-from accounts.throttling import (
-    client_ip,
-    login_check_allowed,
-    login_failure_record,
-    login_failures_reset,
-)
+from accounts.throttling import client_ip, login_check_allowed
 
 
 def raise_drf(exc: DjangoValidationError):
@@ -45,20 +40,16 @@ class RegisterSerializer(serializers.Serializer):
 
 
 class LoginSerializer(TokenObtainPairSerializer):
-    """`username` may be a username or an e-mail (our auth backend decides); failures are counted."""
+    """`username` may be a username or an e-mail (our auth backend decides).
+
+    The backend counts failures and refuses a locked-out pair; checking first here only turns that
+    refusal into a 429 `too_many_login_attempts` instead of a 401.
+    """
 
     def validate(self, attrs):
         request = self.context.get("request")
-        ip = client_ip(request) if request is not None else ""
-        login = attrs[self.username_field]
-        login_check_allowed(login, ip)
-        try:
-            data = super().validate(attrs)
-        except exceptions.AuthenticationFailed:
-            login_failure_record(login, ip)
-            raise
-        login_failures_reset(login, ip)
-        return data
+        login_check_allowed(attrs[self.username_field], client_ip(request) if request else "")
+        return super().validate(attrs)
 
 
 class TokenPairSerializer(serializers.Serializer):

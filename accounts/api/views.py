@@ -20,6 +20,7 @@ from accounts.api.serializers import (
     raise_drf,
 )
 from accounts.models import Address
+from accounts.throttling import client_ip
 from shop.api.schema import ErrorSerializer
 
 ERROR = OpenApiResponse(ErrorSerializer)
@@ -149,13 +150,20 @@ class PasswordChangeView(APIView):
     @extend_schema(
         tags=TAG,
         request=PasswordChangeSerializer,
-        responses={204: None, 400: OpenApiResponse(description="Field errors"), 401: ERROR},
+        responses={
+            204: None,
+            400: OpenApiResponse(description="Field errors"),
+            401: ERROR,
+            429: ERROR,
+        },
     )
     def post(self, request):
         serializer = PasswordChangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            services.password_change(request.user, **serializer.validated_data)
+            services.password_change(
+                request.user, **serializer.validated_data, ip=client_ip(request)
+            )
         except DjangoValidationError as exc:
             raise_drf(exc)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -171,3 +171,146 @@ def test_behind_one_proxy_the_address_it_appended_is_the_client(api_client, user
     assert attempt_via_proxy("203.0.113.7", "198.51.100.9", DEFAULT_PASSWORD).status_code == 429
     # Another client behind the same proxy is not locked out (the setting really is in force).
     assert attempt_via_proxy("203.0.113.8", "198.51.100.0", DEFAULT_PASSWORD).status_code == 200
+
+
+# --- Every way in shares the one limiter ------------------------------------------------------------
+
+ADMIN_LOGIN = "/admin/login/"
+PAGE_LOGIN = "/account/login/"
+PASSWORD_CHANGE = "/api/v1/auth/password/"
+ADMIN_PASSWORD_CHANGE = "/admin/password_change/"
+LOCKED = "Too many failed login attempts"
+
+
+def admin_attempt(client, username, password="wrong-password", ip="10.4.0.1"):
+    return client.post(
+        ADMIN_LOGIN,
+        {"username": username, "password": password, "next": "/admin/"},
+        REMOTE_ADDR=ip,
+    )
+
+
+def page_attempt(client, username, password="wrong-password", ip="10.4.0.1"):
+    return client.post(PAGE_LOGIN, {"username": username, "password": password}, REMOTE_ADDR=ip)
+
+
+def test_admin_login_refuses_the_right_password_after_five_failures(client, staff):
+    for _ in range(5):
+        response = admin_attempt(client, staff.username)
+        assert response.status_code == 200
+        assert "_auth_user_id" not in client.session
+    response = admin_attempt(client, staff.username, DEFAULT_PASSWORD)
+    # A form error on the login page (not a redirect into the admin, not a 500).
+    assert response.status_code in (200, 429)
+    assert LOCKED in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert client.get("/admin/").status_code == 302  # still sent to the login page
+
+
+def test_admin_login_below_the_limit_still_logs_in(client, staff):
+    for _ in range(4):
+        admin_attempt(client, staff.username)
+    response = admin_attempt(client, staff.username, DEFAULT_PASSWORD)
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(staff.pk)
+
+
+@pytest.mark.parametrize("locked_door", ["api", "page", "admin"])
+def test_failures_on_every_door_add_up_and_lock_every_door(client, api_client, staff, locked_door):
+    # Two wrong guesses on the API, two on the page, one on the admin: five in the same minute.
+    for _ in range(2):
+        assert attempt(api_client, staff.username, ip="10.4.0.1").status_code == 401
+        assert page_attempt(client, staff.username).status_code == 200
+    assert admin_attempt(client, staff.username).status_code == 200
+    if locked_door == "api":
+        response = attempt(api_client, staff.username, DEFAULT_PASSWORD, ip="10.4.0.1")
+        assert response.status_code == 429
+        assert "access" not in response.json()
+    elif locked_door == "page":
+        response = page_attempt(client, staff.username, DEFAULT_PASSWORD)
+        assert response.status_code == 429
+    else:
+        response = admin_attempt(client, staff.username, DEFAULT_PASSWORD)
+        assert LOCKED in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_authenticate_itself_refuses_a_locked_out_pair(rf, user):
+    # The gate is in the authentication backend: any caller of authenticate() (a future login
+    # form, DRF's browsable-API login, basic auth) is refused, whatever it checks itself.
+    from django.contrib.auth import authenticate
+
+    request = rf.post("/", REMOTE_ADDR="10.4.0.7")
+    for _ in range(5):
+        assert authenticate(request, username=user.username, password="wrong") is None
+    assert authenticate(request, username=user.username, password=DEFAULT_PASSWORD) is None
+    # Another address is not locked out.
+    other = rf.post("/", REMOTE_ADDR="10.4.0.8")
+    assert authenticate(other, username=user.username, password=DEFAULT_PASSWORD) == user
+
+
+def test_every_configured_backend_is_behind_the_limiter(settings):
+    from django.contrib.auth import get_backends
+
+    from accounts.backends import LoginLimitedBackend
+
+    assert get_backends()
+    for backend in get_backends():
+        assert isinstance(backend, LoginLimitedBackend), backend
+
+
+def test_api_password_change_counts_wrong_old_passwords(api_client, user):
+    from conftest import bearer
+
+    for _ in range(5):
+        response = api_client.post(
+            PASSWORD_CHANGE,
+            {"old_password": "wrong", "new_password": "winter-plum-2026"},
+            REMOTE_ADDR="10.4.0.3",
+            **bearer(user),
+        )
+        assert response.status_code == 400
+    response = api_client.post(
+        PASSWORD_CHANGE,
+        {"old_password": DEFAULT_PASSWORD, "new_password": "winter-plum-2026"},
+        REMOTE_ADDR="10.4.0.3",
+        **bearer(user),
+    )
+    assert response.status_code == 429
+    assert response.json()["code"] == "too_many_login_attempts"
+    user.refresh_from_db()
+    assert user.check_password(DEFAULT_PASSWORD)
+    # The same count: the login door is locked for this user and address too.
+    assert attempt(api_client, user.username, DEFAULT_PASSWORD, ip="10.4.0.3").status_code == 429
+
+
+def test_admin_password_change_counts_wrong_old_passwords(client, staff):
+    client.force_login(staff)
+    body = {"new_password1": "winter-plum-2026", "new_password2": "winter-plum-2026"}
+    for _ in range(5):
+        response = client.post(
+            ADMIN_PASSWORD_CHANGE, {**body, "old_password": "wrong"}, REMOTE_ADDR="10.4.0.4"
+        )
+        assert response.status_code == 200
+    response = client.post(
+        ADMIN_PASSWORD_CHANGE, {**body, "old_password": DEFAULT_PASSWORD}, REMOTE_ADDR="10.4.0.4"
+    )
+    assert response.status_code in (200, 429)
+    assert LOCKED in response.content.decode()
+    staff.refresh_from_db()
+    assert staff.check_password(DEFAULT_PASSWORD)
+
+
+@pytest.mark.redis
+def test_admin_and_api_share_the_count_on_redis(client, api_client, staff):
+    from django.conf import settings as live
+
+    assert live.CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache"
+    for _ in range(3):
+        attempt(api_client, staff.username, ip="10.4.0.5")
+    for _ in range(2):
+        admin_attempt(client, staff.username, ip="10.4.0.5")
+    response = admin_attempt(client, staff.username, DEFAULT_PASSWORD, ip="10.4.0.5")
+    assert LOCKED in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert attempt(api_client, staff.username, DEFAULT_PASSWORD, ip="10.4.0.5").status_code == 429
