@@ -57,31 +57,49 @@ def change_form_data(client, url: str, **changes) -> dict:
     return data
 
 
-class UpdatePause:
-    """An execute_wrapper that holds this connection's first UPDATE of `table` until released."""
+class QueryPause:
+    """An execute_wrapper that holds this connection at its first query matching `pattern`
+    (before it runs, or just after with `after`) until released."""
 
-    def __init__(self, table: str):
-        self.pattern = re.compile(rf'^\s*UPDATE\s+"?{re.escape(table)}"?\s', re.IGNORECASE)
+    def __init__(self, pattern: str, *, after: bool = False):
+        self.pattern = re.compile(pattern, re.IGNORECASE | re.DOTALL)
+        self.after = after
         self.reached = threading.Event()
         self.release = threading.Event()
         self.sql: str | None = None
 
     def __call__(self, execute, sql, params, many, context):
-        if self.sql is None and self.pattern.match(sql):
-            self.sql = sql
-            self.reached.set()
-            self.release.wait(timeout=30)
-        return execute(sql, params, many, context)
+        if self.sql is not None or not self.pattern.match(sql):
+            return execute(sql, params, many, context)
+        self.sql = sql
+        result = execute(sql, params, many, context) if self.after else None
+        self.reached.set()
+        self.release.wait(timeout=30)
+        return result if self.after else execute(sql, params, many, context)
 
 
-def race_admin_save(post: Callable[[], object], service: Callable[[], object], table: str):
-    """Run `post` (the admin's request) on a thread whose UPDATE of `table` is paused; while it is
-    held, run `service` on another thread (its own connection) and let it commit, then let the
-    admin finish. A service that waits for a row lock the admin holds just finishes after it.
+def update_of(table: str) -> str:
+    return rf'^\s*UPDATE\s+"?{re.escape(table)}"?\s'
 
-    Returns (admin response, service result); an exception in either thread is raised here.
+
+def race_admin_save(
+    post: Callable[[], object],
+    service: Callable[[], object],
+    table: str | None = None,
+    *,
+    pattern: str | None = None,
+    after: bool = False,
+    service_may_fail: bool = False,
+):
+    """Run `post` (the admin's request) on a thread whose UPDATE of `table` (or first query matching
+    `pattern`) is paused; while it is held, run `service` on another thread (its own connection)
+    and let it commit, then let the admin finish. A service that waits for a row lock the admin
+    holds just finishes after it.
+
+    Returns (admin response, service result); an exception in the admin is raised here, one in the
+    service too unless `service_may_fail` (then it is returned).
     """
-    pause = UpdatePause(table)
+    pause = QueryPause(pattern or update_of(table), after=after)
     results: dict = {}
 
     def run(name, function, wrapper=None):
@@ -107,8 +125,8 @@ def race_admin_save(post: Callable[[], object], service: Callable[[], object], t
     admin.join(timeout=30)
     worker.join(timeout=30)
     assert not admin.is_alive() and not worker.is_alive(), "a thread is stuck"
-    for name in ("admin", "service"):
+    for name in ("admin",) if service_may_fail else ("admin", "service"):
         if isinstance(results.get(name), BaseException):
             raise results[name]
-    assert pause.sql is not None, "the admin wrote no UPDATE of " + table
+    assert pause.sql is not None, "the admin never ran the paused query"
     return results["admin"], results["service"]
