@@ -36,6 +36,8 @@ def _add(data: dict, bound) -> None:
             data[f"{bound.html_name}_{i}"] = part
     else:
         data[bound.html_name] = value
+    if bound.field.show_hidden_initial:  # the hidden "initial-" input a browser sends too
+        data[bound.html_initial_name] = value
 
 
 def change_form_data(client, url: str, **changes) -> dict:
