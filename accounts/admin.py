@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import services
 from accounts.models import Address, User
+from shop.admin_mixins import EditedFieldsAdminMixin
 
 
 class AddressInline(admin.TabularInline):
@@ -27,7 +28,9 @@ class AddressInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(EditedFieldsAdminMixin, DjangoUserAdmin):
+    # An edit writes only the edited fields: is_staff/is_superuser belong to user_set_role and the
+    # password to the password services, which may have committed since the form was read.
     list_display = ["username", "email", "phone", "role", "is_active", "date_joined"]
     list_filter = ["role", "is_active", "is_staff", "is_superuser"]
     search_fields = ["username", "email", "phone", "wechat_openid"]
@@ -88,9 +91,12 @@ class AddressAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         data = {name: form.cleaned_data[name] for name in services.ADDRESS_FIELDS}
         if change:
-            saved = services.address_update(
-                obj.user, obj.pk, is_default=form.cleaned_data["is_default"], **data
-            )
+            # Only what was edited: address_update applies it to the locked fresh row, so a
+            # default moved elsewhere meanwhile (address_set_default) is not taken back.
+            edited = {name: data[name] for name in form.changed_data if name in data}
+            if "is_default" in form.changed_data:
+                edited["is_default"] = form.cleaned_data["is_default"]
+            saved = services.address_update(obj.user, obj.pk, **edited)
         else:
             saved = services.address_create(
                 form.cleaned_data["user"], is_default=form.cleaned_data["is_default"], **data

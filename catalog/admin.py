@@ -17,6 +17,7 @@ from catalog import queries, services
 from catalog.cache import catalog_cache_invalidate
 from catalog.models import Brand, Category, Product, ProductImage, ProductVariant, Review
 from inventory.admin import StockInline
+from shop.admin_mixins import EditedFieldsAdminMixin, edited_fields, save_edited
 
 
 def _with_stock(queryset):
@@ -117,7 +118,7 @@ class BrandAdmin(admin.ModelAdmin):
         return _thumb(obj.logo, 40)
 
     def save_model(self, request, obj, form, change):
-        services.brand_save(obj)
+        services.brand_save(obj, fields=edited_fields(obj, form.changed_data) if change else None)
 
     def delete_model(self, request, obj):
         services.brand_delete(obj)
@@ -171,7 +172,7 @@ class VariantInline(admin.TabularInline):
 
 
 @admin.register(ProductVariant)
-class ProductVariantAdmin(admin.ModelAdmin):
+class ProductVariantAdmin(EditedFieldsAdminMixin, admin.ModelAdmin):
     """A variant with its stock per warehouse (read-only here: stock changes go through
     Inventory › Stock › “Adjust stock”, so every change has a ledger row)."""
 
@@ -231,7 +232,12 @@ class ImageInline(admin.TabularInline):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(EditedFieldsAdminMixin, admin.ModelAdmin):
+    """Edits write only the fields the person changed, the product's and each inline row's: the
+    price, rating, sales and stock flag belong to the services (product_sync recomputes the
+    derived ones after the save), and a variant's columns may have been changed by variant_update
+    since the form was read."""
+
     list_display = [
         "thumbnail",
         "name",
@@ -262,39 +268,52 @@ class ProductAdmin(admin.ModelAdmin):
         images = getattr(obj, "primary_images", [])
         return _thumb(images[0].thumbnail or images[0].image, 40) if images else "-"
 
+    def save_model(self, request, obj, form, change):
+        if change:
+            # The product row first, like the variant services: the form, its inlines and
+            # product_sync then write product and variants without deadlocking against them.
+            Product.objects.select_for_update().filter(pk=obj.pk).values_list("pk").first()
+        super().save_model(request, obj, form, change)
+
+    def delete_inline(self, request, obj):
+        # Through the services: a variant that stock or order lines refer to is only deactivated,
+        # an image's files go once the deletion commits.
+        if isinstance(obj, ProductVariant):
+            services.variant_delete(obj)
+        elif isinstance(obj, ProductImage):
+            services.image_delete(obj)
+        else:
+            super().delete_inline(request, obj)
+
     def save_formset(self, request, form, formset, change):
-        if formset.model is ProductVariant:
-            return self._save_variant_formset(formset)
         if formset.model is not ProductImage:
             return super().save_formset(request, form, formset, change)
-        instances = formset.save(commit=False)
+        formset.save(commit=False)
         for obj in formset.deleted_objects:
-            services.image_delete(obj)
+            self.delete_inline(request, obj)
+        changed = {obj: list(names) for obj, names in formset.changed_objects}
+        saving = [*formset.new_objects, *changed]
         # The database allows one primary image per product: clear the others before saving.
-        chosen = next((i for i in instances if i.is_primary), None)
+        chosen = next((i for i in saving if i.is_primary), None)
         if chosen is not None:
             others = ProductImage.objects.filter(product=form.instance)
             if chosen.pk:
                 others = others.exclude(pk=chosen.pk)
             others.update(is_primary=False)
-            for other in instances:
-                other.is_primary = other is chosen
-        for inline_form in formset.forms:
-            if inline_form.instance in instances and "image" in inline_form.changed_data:
-                inline_form.instance.thumbnail = ""  # product_sync makes a new one
-        for obj in instances:
+            for other in changed:
+                if other is not chosen and other.is_primary:
+                    other.is_primary = False
+                    changed[other].append("is_primary")
+        for obj, names in changed.items():
+            if "image" in names:
+                obj.thumbnail = ""  # product_sync makes a new one
+                names.append("thumbnail")
+            save_edited(obj, names)
+        for obj in formset.new_objects:
+            obj.is_primary = obj is chosen
             obj.save()
         formset.save_m2m()
         return None
-
-    def _save_variant_formset(self, formset):
-        instances = formset.save(commit=False)
-        # Through the service: a variant that stock or order lines refer to is only deactivated.
-        for variant in formset.deleted_objects:
-            services.variant_delete(variant)
-        for variant in instances:
-            variant.save()
-        formset.save_m2m()
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -386,7 +405,7 @@ class ReviewAdmin(admin.ModelAdmin):
         if "is_visible" in form.changed_data:
             services.review_set_visible(obj, obj.is_visible)
         else:
-            super().save_model(request, obj, form, change)
+            save_edited(obj, form.changed_data)
 
     @admin.action(description=_("Hide selected reviews"), permissions=["change"])
     def hide(self, request, queryset):

@@ -224,6 +224,14 @@ def product_sync(product: Product) -> Product:
 # --- Products ----------------------------------------------------------------------------------------
 
 
+def _save_fields(obj, fields: Iterable[str]) -> None:
+    """Save only `fields` (and updated_at) of an existing row; nothing passed -> no write."""
+    names = list(fields)
+    if names:
+        extra = ["updated_at"] if any(f.name == "updated_at" for f in obj._meta.fields) else []
+        obj.save(update_fields=[*names, *extra])
+
+
 def _check_fields(data: dict, allowed: set[str]) -> None:
     unknown = set(data) - allowed
     if unknown:
@@ -258,7 +266,9 @@ def product_update(product: Product, **fields: Any) -> Product:
     if "slug" in fields and not product.slug:
         product.slug = unique_slug(Product, product.name, exclude_pk=product.pk)
     product.full_clean(exclude=["category", "brand"])
-    product.save()
+    # Only the fields passed: price, rating, sales and stock flag belong to other services, and
+    # this instance may be older than their last commit.
+    _save_fields(product, fields)
     products_refresh_search_vector([product.pk])
     _invalidate_on_commit([product.pk])
     return product
@@ -301,12 +311,22 @@ def _variant_save(variant: ProductVariant, data: dict) -> ProductVariant:
             value = _quantize(value)
         setattr(variant, name, value)
     variant.full_clean(exclude=["product"])
-    variant.save()
+    if variant.pk is None:
+        variant.save()
+    else:
+        _save_fields(variant, data)
     return variant
+
+
+def _lock_product(product_id: int) -> None:
+    """Variant writes lock their product's row first, as the product admin does, so a variant
+    change and a product edit queue up instead of deadlocking (both end by writing both rows)."""
+    Product.objects.select_for_update().filter(pk=product_id).values_list("pk").first()
 
 
 @transaction.atomic
 def variant_create(product: Product, **data: Any) -> ProductVariant:
+    _lock_product(product.pk)
     variant = _variant_save(ProductVariant(product=product), data)
     product_refresh_price(product)
     products_refresh_in_stock([product.pk])
@@ -316,6 +336,7 @@ def variant_create(product: Product, **data: Any) -> ProductVariant:
 
 @transaction.atomic
 def variant_update(variant: ProductVariant, **data: Any) -> ProductVariant:
+    _lock_product(variant.product_id)
     _variant_save(variant, data)
     product_refresh_price(variant.product)
     # (De)activating a variant can make or unmake the product's only available stock.
@@ -332,6 +353,7 @@ def variant_delete(variant: ProductVariant) -> bool:
     from orders.models import OrderLine
 
     product = variant.product
+    _lock_product(product.pk)
     referenced = (
         Stock.objects.filter(variant=variant).exists()
         or OrderLine.objects.filter(variant=variant).exists()
@@ -475,7 +497,7 @@ def image_update(image: ProductImage, **data: Any) -> ProductImage:
         image.product.images.exclude(pk=image.pk).update(is_primary=False)
     for name, value in data.items():
         setattr(image, name, value)
-    image.save()
+    _save_fields(image, data)
     image_ensure_primary(image.product)
     _invalidate_on_commit([image.product_id])
     return image
@@ -543,7 +565,7 @@ def category_update(category: Category, **fields: Any) -> Category:
     for name, value in fields.items():
         setattr(category, name, value)
     category.full_clean(exclude=["parent"])
-    category.save()
+    _save_fields(category, fields)
     if {"is_active", "parent"} & set(fields):
         # Shoppers see a product only under a fully active branch: the whole subtree may change.
         product_ids = _category_product_ids(category_descendant_ids(category.pk))
@@ -573,11 +595,16 @@ def category_delete(category: Category) -> None:
 
 
 @transaction.atomic
-def brand_save(brand: Brand) -> Brand:
-    """Create or change a brand; its products' search vectors and cached answers follow."""
+def brand_save(brand: Brand, *, fields: Iterable[str] | None = None) -> Brand:
+    """Create or change a brand; its products' search vectors and cached answers follow. A change
+    with `fields` writes only those columns."""
     if not brand.slug:
         brand.slug = unique_slug(Brand, brand.name, exclude_pk=brand.pk, max_length=110)
-    brand.save()
+        fields = None if fields is None else [*fields, "slug"]
+    if brand.pk is None or fields is None:
+        brand.save()
+    else:
+        _save_fields(brand, fields)
     product_ids = list(brand.products.values_list("pk", flat=True))
     products_refresh_search_vector(product_ids)
     _invalidate_on_commit(product_ids)

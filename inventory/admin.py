@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from inventory import services
 from inventory.exceptions import InvalidStockChange
 from inventory.models import Allocation, Stock, StockAlert, StockMovement, Warehouse
+from shop.admin_mixins import EditedFieldsAdminMixin, edited_fields
 from shop.exceptions import DomainError
 
 
@@ -47,7 +48,10 @@ class WarehouseAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         # Also for list_editable: (de)activating a warehouse changes which products are in stock.
-        services.warehouse_save(obj)
+        # A change writes only the edited fields, like every admin edit (shop.admin_mixins).
+        services.warehouse_save(
+            obj, fields=edited_fields(obj, form.changed_data) if change else None
+        )
 
 
 class StockAdjustForm(forms.Form):
@@ -73,7 +77,9 @@ class StockAdjustForm(forms.Form):
 
 
 @admin.register(Stock)
-class StockAdmin(admin.ModelAdmin):
+class StockAdmin(EditedFieldsAdminMixin, admin.ModelAdmin):
+    # Saving the threshold writes the threshold only: the quantities belong to the services, which
+    # may have committed an allocation or an adjustment since the form was read.
     list_display = (
         "sku",
         "variant",

@@ -133,20 +133,31 @@ def _after_commit(stocks: Iterable[Stock]) -> None:
 # --- warehouses ----------------------------------------------------------------------------------
 
 
-def warehouse_save(warehouse: Warehouse) -> Warehouse:
-    """Create or change a warehouse (API and admin).
+def warehouse_save(warehouse: Warehouse, *, fields: Iterable[str] | None = None) -> Warehouse:
+    """Create or change a warehouse (API and admin). A change with `fields` writes only those
+    columns, so an edit never writes back a stale copy of the others.
 
     (De)activating one changes what shoppers can buy: stock in an inactive warehouse is not
     available, so on commit Product.in_stock is refreshed and the cached answers of the products
     with stock there are forgotten (catalog.services.products_refresh_after_warehouse_change).
     """
     with transaction.atomic():
+        # Locked: two edits toggling is_active at once each compare against the other's result.
         was_active = (
-            Warehouse.objects.filter(pk=warehouse.pk).values_list("is_active", flat=True).first()
+            Warehouse.objects.select_for_update()
+            .filter(pk=warehouse.pk)
+            .values_list("is_active", flat=True)
+            .first()
             if warehouse.pk
             else None
         )
-        warehouse.save()
+        if was_active is not None and fields is not None:
+            fields = list(fields)
+            if not fields:
+                return warehouse
+            warehouse.save(update_fields=fields)
+        else:
+            warehouse.save()
         if was_active is not None and was_active != warehouse.is_active:
             on_commit_robust(products_refresh_after_warehouse_change, warehouse.pk)
     return warehouse

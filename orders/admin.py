@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 
 from orders import services
 from orders.models import Cart, CartItem, Order, OrderEvent, OrderLine, Shipment
+from shop.admin_mixins import EditedFieldsAdminMixin
 from shop.exceptions import DomainError
 
 
@@ -70,7 +71,10 @@ CSV_FIELDS = [
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(EditedFieldsAdminMixin, admin.ModelAdmin):
+    """Saving the change form writes the notes only: status, payment and dates belong to the
+    services, which may have committed since the form was read."""
+
     list_display = [
         "number",
         "user",

@@ -4,10 +4,14 @@ from django.utils.translation import ngettext
 
 from promotions import queries
 from promotions.models import CouponTemplate, UserCoupon
+from shop.admin_mixins import EditedFieldsAdminMixin
 
 
 @admin.register(CouponTemplate)
-class CouponTemplateAdmin(admin.ModelAdmin):
+class CouponTemplateAdmin(EditedFieldsAdminMixin, admin.ModelAdmin):
+    # claimed_count belongs to coupon_claim/coupon_restore: an edit never writes it, and the model's
+    # check "total >= claimed" runs against the locked row's count, not the one the form read.
+    locked_fields = ("claimed_count",)
     list_display = [
         "name",
         "code",

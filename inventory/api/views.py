@@ -51,7 +51,7 @@ class WarehouseViewSet(viewsets.ModelViewSet):
         warehouse = serializer.instance
         for name, value in serializer.validated_data.items():
             setattr(warehouse, name, value)
-        services.warehouse_save(warehouse)
+        services.warehouse_save(warehouse, fields=serializer.validated_data.keys())
 
     @extend_schema(responses={204: None, 409: ERROR})
     def destroy(self, request, *args, **kwargs):

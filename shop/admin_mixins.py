@@ -1,0 +1,111 @@
+"""Shared admin plumbing: a change form writes only what the person edited.
+
+A ModelAdmin's default save writes every column of the row it read when the form was shown. Columns
+that services keep (an order's status, a stock row's allocated units, a template's claimed count, a
+product's price, rating and stock flag) may have changed and committed since, under the service's
+lock; writing the stale copy back would undo that work. So an edit saves with
+``update_fields=`` the form's changed fields (plus ``auto_now`` columns), and a service column is
+written only by its service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.contrib import admin
+from django.db import models, transaction
+
+
+def edited_fields(obj: models.Model, changed: Iterable[str]) -> list[str]:
+    """The concrete columns among `changed` (a form's changed_data), for save(update_fields=...).
+
+    Many-to-many fields are left out (the form's save_m2m writes them), as are form-only fields.
+    """
+    concrete = {f.name for f in obj._meta.concrete_fields if not f.primary_key}
+    return [name for name in changed if name in concrete]
+
+
+def auto_now_fields(obj: models.Model) -> list[str]:
+    return [f.name for f in obj._meta.concrete_fields if getattr(f, "auto_now", False)]
+
+
+def save_edited(obj: models.Model, changed: Iterable[str]) -> bool:
+    """Save an existing row's edited columns only (and its auto_now ones). Nothing edited -> no
+    write at all. Returns whether a row was written."""
+    fields = edited_fields(obj, changed)
+    if not fields:
+        return False
+    obj.save(update_fields=[*fields, *(f for f in auto_now_fields(obj) if f not in fields)])
+    return True
+
+
+def refresh_locked(obj: models.Model, fields: Iterable[str]) -> None:
+    """Re-read `fields` of `obj` from its row, locked until the end of the transaction when there is
+    one (the admin's change view runs its validation and save in one), so a form validates an
+    invariant against the service's committed value, not against the copy it read."""
+    fields = list(fields)
+    qs = type(obj)._default_manager.filter(pk=obj.pk)
+    if transaction.get_connection(qs.db).in_atomic_block:
+        qs = qs.select_for_update()
+    fresh = qs.values(*fields).first()
+    if fresh is not None:
+        for name, value in fresh.items():
+            setattr(obj, name, value)
+
+
+class EditedFieldsAdminMixin:
+    """For a ModelAdmin (and its inlines' formsets) whose model has columns that services own.
+
+    * save_model: a change writes only the form's changed fields; an addition inserts as usual.
+    * save_formset: existing inline rows write only their changed fields; new rows insert through
+      ``save_new_inline`` and deleted ones go through ``delete_inline`` (override either to route
+      them through a service).
+    * ``locked_fields``: service columns that the model's validation compares an edit against
+      (CouponTemplate.clean: total_quantity >= claimed_count); the form re-reads them from the
+      locked row before validating, so the admin shows a form error instead of saving an edit the
+      fresh value forbids (or failing on a database constraint).
+    """
+
+    locked_fields: tuple[str, ...] = ()
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        locked = tuple(self.locked_fields)
+        if not locked:
+            return form
+
+        class LockedFreshForm(form):
+            def _post_clean(self):
+                # Before construct_instance and the model's clean(), which read these fields.
+                if self.instance.pk is not None:
+                    refresh_locked(self.instance, locked)
+                super()._post_clean()
+
+        LockedFreshForm.__name__ = form.__name__
+        return LockedFreshForm
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            return super().save_model(request, obj, form, change)
+        save_edited(obj, form.changed_data)
+        return None
+
+    def save_formset(self, request, form, formset, change):
+        formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            self.delete_inline(request, obj)
+        for obj in formset.new_objects:
+            self.save_new_inline(request, obj)
+        for obj, changed in formset.changed_objects:
+            save_edited(obj, changed)
+        formset.save_m2m()
+
+    def save_new_inline(self, request, obj):
+        obj.save()
+
+    def delete_inline(self, request, obj):
+        obj.delete()
+
+
+class EditedFieldsModelAdmin(EditedFieldsAdminMixin, admin.ModelAdmin):
+    pass
