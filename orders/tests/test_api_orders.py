@@ -285,3 +285,53 @@ def test_statistics_created_range_is_inclusive(user, user_client, variant, place
     day = (datetime(2026, 11, 21) + timedelta(days=0)).date().isoformat()
     data = user_client.get(f"{URL}statistics/", {"start": day, "end": day}).data
     assert data["total_orders"] == 1
+
+
+@pytest.mark.parametrize(
+    "kept, average",
+    [
+        # revenue 0.01 over 2 orders = 0.005: half-up 0.01 (banker's rounding gives 0.00)
+        (("0.01", "0.00"), "0.01"),
+        # 0.25 / 2 = 0.125: half-up 0.13 (half-even 0.12)
+        (("0.25", "0.00"), "0.13"),
+        # 5.35 / 2 = 2.675: 2.68 (a float, 2.67499..., gives 2.67)
+        (("5.35", "0.00"), "2.68"),
+        # 1.01 / 2 = 0.505 -> 0.51; 0.01 / 3 = 0.00333... -> 0.00
+        (("1.00", "0.01"), "0.51"),
+        (("0.01", "0.00", "0.00"), "0.00"),
+    ],
+)
+def test_statistics_round_half_up(kept, average, user, user_client):
+    """Each order was paid 10.00 and refunded all but `kept`, so revenue is the sum of `kept`."""
+    from inventory.tests.factories import OrderFactory
+
+    for amount in kept:
+        refunded = Decimal("10.00") - Decimal(amount)
+        OrderFactory(
+            user=user,
+            subtotal=Decimal("10.00"),
+            total=Decimal("10.00"),
+            refunded_amount=refunded,
+            status="refunded" if not refunded else "delivered",
+            payment_status="partially_refunded" if Decimal(amount) else "refunded",
+        )
+    from orders.queries import order_statistics
+
+    stats = order_statistics(user)
+    assert stats["average_order_value"] == Decimal(average)
+    assert stats["average_order_value"].as_tuple().exponent == -2
+    assert isinstance(stats["total_revenue"], Decimal)
+    assert all(isinstance(day["revenue"], Decimal) for day in stats["daily"])
+    data = user_client.get(f"{URL}statistics/").data
+    assert data["average_order_value"] == average
+    assert data["total_revenue"] == str(sum(map(Decimal, kept), Decimal("0.00")))
+
+
+def test_money_rounds_half_up_and_reads_floats_by_their_repr():
+    from orders.services import money
+
+    assert money(Decimal("0.005")) == Decimal("0.01")
+    assert money(Decimal("0.125")) == Decimal("0.13")
+    assert money(2.675) == Decimal("2.68")  # Decimal(2.675) is 2.67499999...
+    assert money(0.1 + 0.2) == Decimal("0.30")
+    assert money(None) == money(0) == Decimal("0.00")
