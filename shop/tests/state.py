@@ -23,6 +23,4 @@ MODELS = (
 
 def db_state() -> dict[str, list[dict]]:
     """Every row of those tables, in pk order, all fields."""
-    return {
-        label: list(apps.get_model(label).objects.order_by("pk").values()) for label in MODELS
-    }
+    return {label: list(apps.get_model(label).objects.order_by("pk").values()) for label in MODELS}
