@@ -25,9 +25,9 @@ from catalog.models import ProductImage
 from catalog.queries import category_hidden_ids, variant_sellable
 from inventory.queries import variant_availability
 from orders.models import Cart, CartItem, Order, OrderEvent, OrderLine
+from orders.services import money
 from shop.api.permissions import is_staff_user
 
-CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 PAID_STATUSES = (
     Order.PaymentStatus.PAID,
@@ -66,7 +66,7 @@ class CartView:
 
     @property
     def subtotal(self) -> Decimal:
-        return sum((line.line_total for line in self.lines), ZERO).quantize(CENT)
+        return money(sum((line.line_total for line in self.lines), ZERO))
 
 
 def _image_url(product) -> str | None:
@@ -108,7 +108,7 @@ def cart_view(cart: Cart | None) -> CartView:
             CartLineView(
                 item=item,
                 unit_price=variant.price,
-                line_total=(variant.price * item.quantity).quantize(CENT),
+                line_total=money(variant.price * item.quantity),
                 image=_image_url(variant.product),
                 available_quantity=available,
                 problem=problem,
@@ -141,10 +141,6 @@ def _revenue_expr():
     )
 
 
-def _money(value) -> Decimal:
-    return Decimal(value or 0).quantize(CENT)
-
-
 def order_statistics(user, *, start: date | None = None, end: date | None = None) -> dict:
     """Counts and revenue by database aggregation, days in the shop's time zone.
 
@@ -174,12 +170,13 @@ def order_statistics(user, *, start: date | None = None, end: date | None = None
         {row["status"]: row["n"] for row in qs.values("status").annotate(n=Count("pk")).order_by()}
     )
     daily = [
-        {"date": row["day"], "orders": row["orders"], "revenue": _money(row["revenue"])}
+        {"date": row["day"], "orders": row["orders"], "revenue": money(row["revenue"])}
         for row in qs.values("day").annotate(orders=Count("pk"), revenue=revenue).order_by("day")
     ]
-    total_revenue = _money(totals["revenue"])
+    total_revenue = money(totals["revenue"])
     revenue_orders = totals["revenue_orders"]
-    average = (total_revenue / revenue_orders).quantize(CENT) if revenue_orders else ZERO
+    # Half-up like every other amount; a bare quantize() would round half to even (0.005 -> 0.00).
+    average = money(total_revenue / revenue_orders) if revenue_orders else ZERO
     return {
         "total_orders": totals["total_orders"],
         "total_revenue": total_revenue,

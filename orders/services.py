@@ -76,7 +76,13 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
-def money(value: Decimal) -> Decimal:
+def money(value: Decimal | int | float | str | None) -> Decimal:
+    """An amount quantized to the cent, half-up. A float (what SQLite can hand back for an
+    aggregate) goes through its shortest repr: Decimal(2.675) is 2.67499... and would round down."""
+    if value is None:
+        value = ZERO
+    elif isinstance(value, float):
+        value = repr(value)
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 

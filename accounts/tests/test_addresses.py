@@ -3,6 +3,7 @@ import pytest
 from accounts import services
 from accounts.models import Address
 from accounts.tests.factories import AddressFactory
+from shop.tests.state import db_state
 
 pytestmark = pytest.mark.django_db
 
@@ -101,21 +102,31 @@ def test_list_shows_only_own_addresses_default_first(user_client, user, other_us
 )
 def test_someone_elses_address_is_404_and_untouched(user_client, other_user, method, data):
     theirs = services.address_create(other_user, **NEW)
+    before = db_state()
     response = getattr(user_client, method)(f"{URL}{theirs.pk}/", data)
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
     theirs.refresh_from_db()
     assert theirs.city == NEW["city"]
+    assert db_state() == before
 
 
-def test_addresses_need_login(api_client):
+def test_addresses_need_login(api_client, user):
+    before = db_state()
     assert api_client.get(URL).status_code == 401
+    assert api_client.post(URL, NEW).status_code == 401
+    assert db_state() == before
 
 
-def test_validation_errors_are_field_maps(user_client):
+def test_validation_errors_are_field_maps(user, user_client):
+    mine = services.address_create(user, **NEW)
+    before = db_state()
     response = user_client.post(URL, {"full_name": ""})
     assert response.status_code == 400
     assert {"full_name", "phone", "province", "city", "street"} <= set(response.json())
+    response = user_client.patch(f"{URL}{mine.pk}/", {"phone": "", "city": "Elsewhere"})
+    assert response.status_code == 400
+    assert db_state() == before
 
 
 def test_non_numeric_id_is_404(user_client):

@@ -4,6 +4,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from accounts.models import User
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from conftest import bearer
+from shop.tests.state import db_state
 
 pytestmark = pytest.mark.django_db
 
@@ -61,19 +62,23 @@ def test_register_duplicate_is_a_field_error_regardless_of_case(api_client, fiel
     UserFactory(username="alice", email="alice@example.com")
     data = {"username": "bob", "email": "bob@example.com", "password": "plum-blossom-77"}
     data[field] = value
+    before = db_state()
     response = api_client.post(REGISTER, data)
     assert response.status_code == 400
     assert list(response.json()) == [field]
     assert User.objects.count() == 1
+    assert db_state() == before
 
 
 def test_register_runs_django_password_validators(api_client):
+    before = db_state()
     response = api_client.post(
         REGISTER, {"username": "carol", "email": "c@example.com", "password": "12345678"}
     )
     assert response.status_code == 400
     assert "password" in response.json()
     assert not User.objects.filter(username="carol").exists()
+    assert db_state() == before
 
 
 def test_register_rejects_role_escalation(api_client):
@@ -221,9 +226,11 @@ def test_me_patch_changes_contact_but_never_role_or_admin_flags(user_client, use
 
 
 def test_me_patch_email_taken_by_someone_else_is_400(user_client, other_user):
-    response = user_client.patch(ME, {"email": other_user.email.upper()})
+    before = db_state()
+    response = user_client.patch(ME, {"email": other_user.email.upper(), "phone": "13700000000"})
     assert response.status_code == 400
     assert "email" in response.json()
+    assert db_state() == before  # the phone in the same request is not saved either
 
 
 def test_me_put_is_not_allowed(user_client):
@@ -269,6 +276,7 @@ def test_a_refused_password_change_revokes_nothing(api_client, user):
 
 
 def test_password_change_checks_old_password_and_validators(user_client, user):
+    before = db_state()
     wrong_old = user_client.post(
         PASSWORD, {"old_password": "nope", "new_password": "winter-plum-2026"}
     )
@@ -279,6 +287,7 @@ def test_password_change_checks_old_password_and_validators(user_client, user):
     assert "new_password" in weak.json()
     user.refresh_from_db()
     assert user.check_password(DEFAULT_PASSWORD)
+    assert db_state() == before
 
 
 def test_register_race_lost_to_the_database_constraint_is_a_field_error(api_client, monkeypatch):
@@ -286,6 +295,7 @@ def test_register_race_lost_to_the_database_constraint_is_a_field_error(api_clie
     UserFactory(username="racer", email="racer@example.com")
     monkeypatch.setattr("accounts.services._username_taken", lambda *a, **k: False)
     monkeypatch.setattr("accounts.services._email_taken", lambda *a, **k: False)
+    before = db_state()
     response = api_client.post(
         REGISTER, {"username": "racer", "email": "other@example.com", "password": "plum-blossom-77"}
     )
@@ -296,6 +306,7 @@ def test_register_race_lost_to_the_database_constraint_is_a_field_error(api_clie
     )
     assert response.status_code == 400
     assert list(response.json()) == ["email"]
+    assert db_state() == before
 
 
 def test_a_password_set_by_staff_in_the_admin_revokes_the_users_refresh_tokens(

@@ -1,5 +1,6 @@
 """Cart and order endpoints: thin views over orders.services and orders.queries."""
 
+from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -50,13 +51,6 @@ def _existing_cart(request) -> Cart | None:
     return Cart.objects.filter(token=token, user__isnull=True).first()
 
 
-def _cart(request) -> Cart:
-    cart = services.cart_get_or_create(user=request.user, token=request_cart_token(request))
-    if cart.user_id is None:
-        remember_cart_token(request, cart.token)
-    return cart
-
-
 def _cart_response(cart, http_status=status.HTTP_200_OK) -> Response:
     return Response(CartSerializer(cart_view(cart)).data, status=http_status)
 
@@ -93,8 +87,13 @@ class CartItemsView(APIView):
     def post(self, request):
         serializer = CartItemAddSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        cart = _cart(request)
-        services.cart_item_add(cart, **serializer.validated_data)
+        # One transaction: a refused add (stock, inactive, unknown variant) must not leave a new
+        # empty cart behind, whose token a guest would never even learn from the error answer.
+        with transaction.atomic():
+            cart = services.cart_get_or_create(user=request.user, token=request_cart_token(request))
+            services.cart_item_add(cart, **serializer.validated_data)
+        if cart.user_id is None:
+            remember_cart_token(request, cart.token)
         return _cart_response(cart, status.HTTP_201_CREATED)
 
 

@@ -6,6 +6,7 @@ import pytest
 
 from orders.models import Order
 from orders.tests.helpers import at_status, stock_of
+from shop.tests.state import db_state
 
 pytestmark = pytest.mark.django_db
 
@@ -129,10 +130,12 @@ def test_another_users_order_is_404(other_user, order, method, suffix, body):
 
     client = APIClient()
     client.credentials(**bearer(other_user))
+    before = db_state()
     response = getattr(client, method)(f"{URL}{order.number}/{suffix}", body, format="json")
     assert response.status_code == 404
     order.refresh_from_db()
     assert order.status == "pending"
+    assert db_state() == before
 
 
 def test_unknown_number_is_404(user_client):
@@ -159,8 +162,10 @@ def test_owner_cancels_and_reads_events(user, user_client, order, variant):
     ]
     assert events[1]["actor"] == user.username and events[1]["note"] == "oops"
     assert events[1]["created_at"]
+    before = db_state()
     response = user_client.post(f"{URL}{order.number}/cancel/", {}, format="json")
     assert (response.status_code, response.data["code"]) == (409, "invalid_transition")
+    assert db_state() == before
 
 
 def test_staff_cancels_any_order(staff_client, order):
@@ -170,43 +175,60 @@ def test_staff_cancels_any_order(staff_client, order):
 def test_ship_by_merchant_or_staff_only(user_client, merchant_client, order):
     at_status(order, "processing")
     body = {"carrier": "SF", "tracking_number": "SF100"}
+    before = db_state()
     response = user_client.post(f"{URL}{order.number}/ship/", body, format="json")
     assert response.status_code == 403
     assert merchant_client.post(f"{URL}{order.number}/ship/", {}, format="json").status_code == 400
+    blank = {"carrier": " ", "tracking_number": "SF100"}
+    assert (
+        merchant_client.post(f"{URL}{order.number}/ship/", blank, format="json").status_code == 400
+    )
+    assert db_state() == before  # still processing, stock still allocated, no shipment
     response = merchant_client.post(f"{URL}{order.number}/ship/", body, format="json")
     assert (response.status_code, response.data["status"]) == (200, "shipped")
     assert response.data["shipments"][0]["tracking_number"] == "SF100"
+    before = db_state()
     response = merchant_client.post(f"{URL}{order.number}/ship/", body, format="json")
     assert (response.status_code, response.data["code"]) == (409, "invalid_transition")
+    assert db_state() == before  # no second shipment, no second sale in the ledger
 
 
 def test_confirm_receipt_by_owner(user_client, staff_client, order):
     at_status(order, "shipped")
+    before = db_state()
     assert staff_client.post(f"{URL}{order.number}/confirm-receipt/").status_code == 404
+    assert db_state() == before
     response = user_client.post(f"{URL}{order.number}/confirm-receipt/")
     assert (response.status_code, response.data["status"]) == (200, "delivered")
     assert response.data["delivered_at"]
 
 
 def test_confirm_receipt_of_pending_order_is_409(user_client, order):
+    before = db_state()
     response = user_client.post(f"{URL}{order.number}/confirm-receipt/")
     assert (response.status_code, response.data["code"]) == (409, "invalid_transition")
+    assert db_state() == before
 
 
 def test_refund_by_staff(user_client, staff_client, order):
     at_status(order, "processing")
     body = {"amount": "40.00", "reason": "damaged"}
+    before = db_state()
     assert user_client.post(f"{URL}{order.number}/refund/", body, format="json").status_code == 403
+    assert db_state() == before
     response = staff_client.post(f"{URL}{order.number}/refund/", body, format="json")
     assert (response.data["payment_status"], response.data["refunded_amount"]) == (
         "partially_refunded",
         "40.00",
     )
+    before = db_state()
     response = staff_client.post(f"{URL}{order.number}/refund/", {"amount": "60.01"}, format="json")
     assert (response.status_code, response.data["code"]) == (400, "refund_invalid")
-    for bad in ("abc", "0", "-5"):
+    assert response.data["refundable"] == "60.00"
+    for bad in ("abc", "0", "-5", "0.001", "NaN"):
         response = staff_client.post(f"{URL}{order.number}/refund/", {"amount": bad}, format="json")
-        assert response.status_code == 400
+        assert response.status_code == 400, bad
+    assert db_state() == before  # still 40.00 refunded, partially_refunded, stock held
     response = staff_client.post(f"{URL}{order.number}/refund/", {"amount": "60.00"}, format="json")
     assert (response.data["status"], response.data["payment_status"]) == ("refunded", "refunded")
 
@@ -285,3 +307,53 @@ def test_statistics_created_range_is_inclusive(user, user_client, variant, place
     day = (datetime(2026, 11, 21) + timedelta(days=0)).date().isoformat()
     data = user_client.get(f"{URL}statistics/", {"start": day, "end": day}).data
     assert data["total_orders"] == 1
+
+
+@pytest.mark.parametrize(
+    "kept, average",
+    [
+        # revenue 0.01 over 2 orders = 0.005: half-up 0.01 (banker's rounding gives 0.00)
+        (("0.01", "0.00"), "0.01"),
+        # 0.25 / 2 = 0.125: half-up 0.13 (half-even 0.12)
+        (("0.25", "0.00"), "0.13"),
+        # 5.35 / 2 = 2.675: 2.68 (a float, 2.67499..., gives 2.67)
+        (("5.35", "0.00"), "2.68"),
+        # 1.01 / 2 = 0.505 -> 0.51; 0.01 / 3 = 0.00333... -> 0.00
+        (("1.00", "0.01"), "0.51"),
+        (("0.01", "0.00", "0.00"), "0.00"),
+    ],
+)
+def test_statistics_round_half_up(kept, average, user, user_client):
+    """Each order was paid 10.00 and refunded all but `kept`, so revenue is the sum of `kept`."""
+    from inventory.tests.factories import OrderFactory
+
+    for amount in kept:
+        refunded = Decimal("10.00") - Decimal(amount)
+        OrderFactory(
+            user=user,
+            subtotal=Decimal("10.00"),
+            total=Decimal("10.00"),
+            refunded_amount=refunded,
+            status="refunded" if not refunded else "delivered",
+            payment_status="partially_refunded" if Decimal(amount) else "refunded",
+        )
+    from orders.queries import order_statistics
+
+    stats = order_statistics(user)
+    assert stats["average_order_value"] == Decimal(average)
+    assert stats["average_order_value"].as_tuple().exponent == -2
+    assert isinstance(stats["total_revenue"], Decimal)
+    assert all(isinstance(day["revenue"], Decimal) for day in stats["daily"])
+    data = user_client.get(f"{URL}statistics/").data
+    assert data["average_order_value"] == average
+    assert data["total_revenue"] == str(sum(map(Decimal, kept), Decimal("0.00")))
+
+
+def test_money_rounds_half_up_and_reads_floats_by_their_repr():
+    from orders.services import money
+
+    assert money(Decimal("0.005")) == Decimal("0.01")
+    assert money(Decimal("0.125")) == Decimal("0.13")
+    assert money(2.675) == Decimal("2.68")  # Decimal(2.675) is 2.67499999...
+    assert money(0.1 + 0.2) == Decimal("0.30")
+    assert money(None) == money(0) == Decimal("0.00")

@@ -9,6 +9,7 @@ from django.utils import timezone
 from orders import services
 from orders.models import Cart, CartItem
 from orders.tests.helpers import ADDRESS
+from shop.tests.state import db_state
 
 pytestmark = pytest.mark.django_db
 
@@ -98,11 +99,12 @@ def test_cart_answer_query_count(api_client, make_variant, django_assert_max_num
 
 @pytest.mark.parametrize("quantity", [0, -1, 100, "many"])
 def test_quantity_out_of_range_is_400(api_client, make_variant, quantity):
-    response = api_client.post(
-        ITEMS, {"variant_id": make_variant(stock=200).pk, "quantity": quantity}
-    )
+    variant = make_variant(stock=200)
+    before = db_state()
+    response = api_client.post(ITEMS, {"variant_id": variant.pk, "quantity": quantity})
     assert response.status_code == 400
     assert "quantity" in response.data
+    assert db_state() == before  # not even an empty guest cart
 
 
 def test_line_total_above_maximum_is_400(user, user_client, make_variant):
@@ -117,18 +119,41 @@ def test_line_total_above_maximum_is_400(user, user_client, make_variant):
 
 def test_maximum_follows_the_setting(settings, user_client, make_variant):
     settings.CART_MAX_LINE_QUANTITY = 3
-    assert add(user_client, make_variant(), 4).status_code == 400
+    variant = make_variant()
+    before = db_state()
+    assert add(user_client, variant, 4).status_code == 400
+    assert db_state() == before
 
 
 def test_more_than_available_is_409_with_available(user_client, make_variant):
     variant = make_variant(stock=4)
+    before = db_state()
     response = add(user_client, variant, 5)
     assert response.status_code == 409
     assert (response.data["code"], response.data["available"]) == ("insufficient_stock", 4)
+    assert db_state() == before
     assert add(user_client, variant, 3).status_code == 201
+    before = db_state()
     response = add(user_client, variant, 2)  # 3 + 2 > 4
     assert (response.status_code, response.data["available"]) == (409, 4)
     assert CartItem.objects.get().quantity == 3
+    assert db_state() == before
+
+
+@pytest.mark.parametrize("reason", ["stock", "inactive", "unknown"])
+def test_refused_guest_add_leaves_no_cart_behind(api_client, make_variant, reason):
+    variant = make_variant(stock=1)
+    if reason == "inactive":
+        variant.is_active = False
+        variant.save()
+    before = db_state()
+    body = {"variant_id": variant.pk if reason != "unknown" else 999999, "quantity": 2}
+    if reason != "stock":
+        body["quantity"] = 1
+    response = api_client.post(ITEMS, body)
+    assert response.status_code in (404, 409), response.data
+    assert db_state() == before
+    assert "cart_token" not in api_client.session
 
 
 @pytest.mark.parametrize(
@@ -139,11 +164,14 @@ def test_more_than_available_is_409_with_available(user_client, make_variant):
         ({"quantity": 1}, 400, None),
     ],
 )
-def test_unknown_variant(user_client, body, status, code):
+def test_unknown_variant(user, user_client, fill_cart, body, status, code):
+    fill_cart(user)
+    before = db_state()
     response = user_client.post(ITEMS, body)
     assert response.status_code == status
     if code:
         assert response.data["code"] == code
+    assert db_state() == before
 
 
 @pytest.mark.parametrize("what", ["variant", "product"])
@@ -152,8 +180,10 @@ def test_inactive_variant_cannot_be_added(user_client, make_variant, what):
     target = variant if what == "variant" else variant.product
     target.is_active = False
     target.save()
+    before = db_state()
     response = add(user_client, variant)
     assert (response.status_code, response.data["code"]) == (409, "variant_inactive")
+    assert db_state() == before
 
 
 def test_variant_that_became_inactive_is_flagged(user, user_client, make_variant):
@@ -180,9 +210,11 @@ def test_patch_and_delete_lines(user, user_client, make_variant):
     item_id = add(user_client, variant, 1).data["items"][0]["id"]
     response = user_client.patch(f"{ITEMS}{item_id}/", {"quantity": 4})
     assert (response.status_code, response.data["total_items"]) == (200, 4)
+    before = db_state()
     response = user_client.patch(f"{ITEMS}{item_id}/", {"quantity": 6})
     assert (response.status_code, response.data["available"]) == (409, 5)
     assert user_client.patch(f"{ITEMS}{item_id}/", {"quantity": 0}).status_code == 400
+    assert db_state() == before
     response = user_client.delete(f"{ITEMS}{item_id}/")
     assert (response.status_code, response.data["items"]) == (200, [])
 
@@ -193,22 +225,30 @@ def test_lowering_an_inactive_line_is_allowed(user, user_client, make_variant):
     variant.is_active = False
     variant.save()
     assert user_client.patch(f"{ITEMS}{item_id}/", {"quantity": 1}).status_code == 200
-    assert user_client.patch(f"{ITEMS}{item_id}/", {"quantity": 2}).status_code == 409
+    before = db_state()
+    response = user_client.patch(f"{ITEMS}{item_id}/", {"quantity": 2})
+    assert (response.status_code, response.data["code"]) == (409, "variant_inactive")
+    assert db_state() == before
 
 
-def test_another_users_cart_line_is_404(user_client, other_user, make_variant, fill_cart):
+def test_another_users_cart_line_is_404(user, user_client, other_user, make_variant, fill_cart):
     theirs = fill_cart(other_user, (make_variant(), 2)).items.get()
+    fill_cart(user)  # the user has a cart of their own
+    before = db_state()
     assert user_client.patch(f"{ITEMS}{theirs.pk}/", {"quantity": 1}).status_code == 404
     response = user_client.delete(f"{ITEMS}{theirs.pk}/")
     assert (response.status_code, response.data["code"]) == (404, "cart_item_not_found")
     theirs.refresh_from_db()
     assert theirs.quantity == 2
+    assert db_state() == before
 
 
 def test_guest_cannot_touch_a_line_without_its_token(api_client, make_variant):
     item_id = add(api_client, make_variant(), 1).data["items"][0]["id"]
     stranger = type(api_client)()
+    before = db_state()
     assert stranger.delete(f"{ITEMS}{item_id}/").status_code == 404
+    assert db_state() == before
     assert CartItem.objects.filter(pk=item_id).exists()
 
 
@@ -253,11 +293,16 @@ def test_merge_adds_quantities_capped_at_stock(api_client, user, user_client, ma
     assert not Cart.objects.filter(token=token).exists()
 
 
-def test_merge_unknown_token_is_404_and_needs_login(api_client, user_client):
+def test_merge_unknown_token_is_404_and_needs_login(api_client, user_client, make_variant):
+    guest = services.cart_get_or_create()
+    services.cart_item_add(guest, variant_id=make_variant().pk, quantity=1)
+    before = db_state()
     response = user_client.post(MERGE, {"token": str(uuid.uuid4())})
     assert (response.status_code, response.data["code"]) == (404, "cart_not_found")
     assert user_client.post(MERGE, {"token": "x"}).status_code == 400
     assert api_client.post(MERGE, {"token": str(uuid.uuid4())}).status_code == 401
+    assert api_client.post(MERGE, {"token": str(guest.token)}).status_code == 401
+    assert db_state() == before  # no cart made for the user, the guest cart untouched
 
 
 def test_merge_cannot_take_another_users_cart(user, other_user, fill_cart, make_variant):
@@ -340,6 +385,7 @@ def test_products_of_a_hidden_category_cannot_be_bought(user, user_client, make_
     in_cart = fill_cart(user, (on_sale, 1))
     later = make_variant(stock=5, product__category=on_sale.product.category)
     category_update(on_sale.product.category, is_active=False)
+    before = db_state()
 
     response = user_client.post(ITEMS, {"variant_id": later.pk, "quantity": 1})
     assert response.status_code == 409
@@ -356,3 +402,4 @@ def test_products_of_a_hidden_category_cannot_be_bought(user, user_client, make_
     assert response.status_code == 409
     assert response.json()["code"] == "variant_inactive"
     assert in_cart.items.count() == 1
+    assert db_state() == before

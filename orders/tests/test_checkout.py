@@ -12,6 +12,7 @@ from orders.models import CartItem, Order, OrderEvent, OrderLine
 from orders.tests.helpers import ADDRESS, stock_of
 from promotions.exceptions import CouponUsed
 from promotions.models import UserCoupon
+from shop.tests.state import db_state
 
 pytestmark = pytest.mark.django_db
 
@@ -297,8 +298,17 @@ def test_used_coupon_is_refused(user, make_variant, make_coupon, place, fill_car
     coupon = make_coupon(user)
     variant = make_variant(stock=10)
     place(user, (variant, 1), coupon_code=coupon.template.code)
+    cart = fill_cart(user, (variant, 1))
+    before = db_state()
     with pytest.raises(CouponUsed):
-        place(user, (variant, 1), coupon_code=coupon.template.code)
+        services.order_place(
+            user,
+            cart=cart,
+            shipping_address=ADDRESS,
+            payment_method="sandbox",
+            coupon_code=coupon.template.code,
+        )
+    assert db_state() == before
     assert Order.objects.count() == 1
     assert stock_of(variant).quantity_allocated == 1
 
@@ -333,12 +343,15 @@ def test_insufficient_stock_names_lines_and_leaves_nothing(
     assert cart == {short.pk: 3, enough.pk: 2}
 
 
-def test_empty_cart(user_client):
+def test_empty_cart(user, user_client, fill_cart):
+    fill_cart(user)
+    before = db_state()
     response = user_client.post(
         ORDERS_URL, {"shipping_address": ADDRESS, "payment_method": "sandbox"}, format="json"
     )
     assert response.status_code == 400
     assert response.data["code"] == "cart_empty"
+    assert db_state() == before
 
 
 def test_inactive_variant_in_cart_is_a_conflict(user, user_client, make_variant, fill_cart):
@@ -420,9 +433,11 @@ def test_other_users_address_is_not_found(user, other_user, user_client, make_va
 )
 def test_bad_address_input_is_a_400(user, user_client, make_variant, fill_cart, body):
     fill_cart(user, (make_variant(), 1))
+    before = db_state()
     response = user_client.post(ORDERS_URL, body, format="json")
     assert response.status_code == 400
     assert not Order.objects.exists()
+    assert db_state() == before
 
 
 def test_service_validates_inline_address_too(user, make_variant, place):
@@ -432,9 +447,18 @@ def test_service_validates_inline_address_too(user, make_variant, place):
         place(user, (make_variant(), 1), shipping_address={"full_name": "x"})
 
 
-def test_anonymous_cannot_order(api_client):
-    response = api_client.post(ORDERS_URL, {"payment_method": "sandbox"}, format="json")
+def test_anonymous_cannot_order(api_client, make_variant):
+    guest = services.cart_get_or_create()
+    services.cart_item_add(guest, variant_id=make_variant().pk, quantity=1)
+    before = db_state()
+    response = api_client.post(
+        ORDERS_URL,
+        {"shipping_address": ADDRESS, "payment_method": "sandbox"},
+        format="json",
+        HTTP_X_CART_TOKEN=str(guest.token),
+    )
     assert response.status_code == 401
+    assert db_state() == before
 
 
 # --- Idempotency ---------------------------------------------------------------------------------------------
@@ -492,6 +516,7 @@ def test_same_key_with_a_different_body_is_a_conflict(user, user_client, make_va
     assert first.status_code == 201
     fill_cart(user, (variant, 1))
     changed = {**body, "notes": "leave at the door"}
+    before = db_state()
     again = user_client.post(ORDERS_URL, changed, format="json", HTTP_IDEMPOTENCY_KEY="k-2")
     assert (again.status_code, again.data["code"]) == (409, "idempotency_key_reused")
     assert "Idempotent-Replayed" not in again
@@ -503,6 +528,7 @@ def test_same_key_with_a_different_body_is_a_conflict(user, user_client, make_va
         HTTP_IDEMPOTENCY_KEY="k-2",
     )
     assert (again.status_code, again.data["code"]) == (409, "idempotency_key_reused")
+    assert db_state() == before  # neither conflict placed, allocated or emptied anything
     # The unchanged body still replays, and the new cart line was never ordered.
     replay = user_client.post(ORDERS_URL, body, format="json", HTTP_IDEMPOTENCY_KEY="k-2")
     assert (replay.status_code, replay["Idempotent-Replayed"]) == (200, "true")
@@ -543,9 +569,18 @@ def test_reused_key_found_only_by_the_unique_constraint_is_a_conflict(
 )
 def test_malformed_idempotency_key_is_refused(user, make_variant, fill_cart, place, key):
     variant = make_variant(stock=10)
+    cart = fill_cart(user, (variant, 1))
+    before = db_state()
     with pytest.raises(IdempotencyKeyInvalid):
-        place(user, (variant, 1), idempotency_key=key)
+        services.order_place(
+            user,
+            cart=cart,
+            shipping_address=ADDRESS,
+            payment_method="sandbox",
+            idempotency_key=key,
+        )
     nothing_left_behind(user, [variant], [(variant, 1)])
+    assert db_state() == before
 
 
 def test_long_keys_do_not_collide(user, user_client, make_variant, fill_cart):

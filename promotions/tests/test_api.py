@@ -9,6 +9,7 @@ from catalog.tests.factories import CategoryFactory
 from conftest import bearer
 from promotions.models import UserCoupon
 from promotions.tests.factories import CouponTemplateFactory, OrderFactory, UserCouponFactory
+from shop.tests.state import db_state
 
 pytestmark = pytest.mark.django_db
 
@@ -91,9 +92,11 @@ def test_available_query_count(api_client, user, django_assert_max_num_queries):
 
 
 def test_claim_requires_login(api_client, templates):
+    before = db_state()
     response = api_client.post(claim_url(templates["fixed"].pk))
     assert response.status_code == 401
     assert not UserCoupon.objects.exists()
+    assert db_state() == before  # claimed_count untouched too
 
 
 def test_claim_returns_the_coupon(user_client, user, templates):
@@ -122,24 +125,30 @@ def test_claim_returns_the_coupon(user_client, user, templates):
     ],
 )
 def test_claim_refusals(user_client, templates, name, code):
+    before = db_state()
     response = user_client.post(claim_url(templates[name].pk))
     assert response.status_code == 409
     assert response.json()["code"] == code
     assert not UserCoupon.objects.exists()
+    assert db_state() == before  # claimed_count untouched too
 
 
 def test_claim_twice_hits_the_limit(user_client, templates):
     assert user_client.post(claim_url(templates["fixed"].pk)).status_code == 201
+    before = db_state()
     response = user_client.post(claim_url(templates["fixed"].pk))
     assert response.status_code == 409
     assert response.json()["code"] == "coupon_limit_reached"
     assert UserCoupon.objects.count() == 1
+    assert db_state() == before
 
 
-def test_claim_unknown_template_is_404(user_client):
+def test_claim_unknown_template_is_404(user_client, templates):
+    before = db_state()
     response = user_client.post(claim_url(999999))
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+    assert db_state() == before
 
 
 @pytest.fixture
@@ -206,5 +215,7 @@ def test_mine_query_count(user_client, user, django_assert_max_num_queries):
 
 
 @pytest.mark.parametrize("pk", [0, 2**63, 10**30])
-def test_claim_out_of_range_id_is_404(user_client, pk):
+def test_claim_out_of_range_id_is_404(user_client, templates, pk):
+    before = db_state()
     assert user_client.post(f"/api/v1/coupons/{pk}/claim/").status_code == 404
+    assert db_state() == before
