@@ -25,6 +25,22 @@ class CartEmpty(DomainError):
     default_detail = _("Your cart is empty.")
 
 
+class CartGone(Conflict):
+    """The cart was deleted while this request worked on it: a login merged it into the user's
+    cart, or the abandoned-cart purge removed it. Nothing was written; the client retries (a guest
+    without a valid token gets a fresh cart and a new token)."""
+
+    code = "cart_gone"
+    default_detail = _("Your cart was replaced or expired meanwhile. Please try again.")
+
+
+class AmountTooLarge(DomainError):
+    """A price, line or order amount would not fit the money columns (see MAX_UNIT_PRICE)."""
+
+    code = "amount_too_large"
+    default_detail = _("The amount is larger than the shop can take in one order.")
+
+
 class CartItemNotFound(NotFound):
     code = "cart_item_not_found"
     default_detail = _("Cart item not found.")

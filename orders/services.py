@@ -31,6 +31,7 @@ from orders.exceptions import (
     AddressInvalid,
     AmountMismatch,
     CartEmpty,
+    CartGone,
     CartItemNotFound,
     CartNotFound,
     IdempotencyKeyInvalid,
@@ -168,8 +169,16 @@ def _check_available(variant: ProductVariant, quantity: int) -> None:
 
 
 def _lock_cart(cart: Cart) -> Cart:
-    # Serialises writes to one cart: two quick "add" taps must not both create the same line.
-    return Cart.objects.select_for_update().get(pk=cart.pk)
+    """Re-read the cart under a row lock before any change to it.
+
+    Serialises writes to one cart: two quick "add" taps must not both create the same line. The
+    cart may be gone by now (a login merged it away, the abandoned-cart purge deleted it) although
+    the request found it a moment ago: that is `cart_gone` (409), raised before anything was written.
+    """
+    locked = Cart.objects.select_for_update().filter(pk=cart.pk).first()
+    if locked is None:
+        raise CartGone()
+    return locked
 
 
 def _touch(cart: Cart) -> None:
@@ -227,11 +236,15 @@ def cart_item_update(cart: Cart, *, item_id: int, quantity: int) -> CartItem:
 
 @transaction.atomic
 def cart_item_remove(cart: Cart, *, item_id: int) -> None:
+    # Locked like every other cart write: a vanished cart is `cart_gone`, not a missing line.
+    cart = _lock_cart(cart)
     _cart_item(cart, item_id).delete()
     _touch(cart)
 
 
+@transaction.atomic
 def cart_clear(cart: Cart) -> None:
+    cart = _lock_cart(cart)
     CartItem.objects.filter(cart=cart).delete()
 
 
