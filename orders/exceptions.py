@@ -3,6 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from shop.exceptions import Conflict, DomainError, NotFound
+from shop.money import AmountTooLarge  # noqa: F401  (raised by carts and checkout too)
 
 
 class InvalidTransition(Conflict):
@@ -32,13 +33,6 @@ class CartGone(Conflict):
 
     code = "cart_gone"
     default_detail = _("Your cart was replaced or expired meanwhile. Please try again.")
-
-
-class AmountTooLarge(DomainError):
-    """A price, line or order amount would not fit the money columns (see MAX_UNIT_PRICE)."""
-
-    code = "amount_too_large"
-    default_detail = _("The amount is larger than the shop can take in one order.")
 
 
 class CartItemNotFound(NotFound):
