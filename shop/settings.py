@@ -66,6 +66,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "shop.middleware.RequestLogMiddleware",
+    # Before anything that reads the database (sessions): reads after a write go to the primary.
+    "shop.middleware.PrimaryPinMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -129,6 +131,8 @@ else:
 for _i, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[])):
     DATABASES[f"replica_{_i}"] = {**environ.Env.db_url_config(_url), "TEST": {"MIRROR": "default"}}
 DATABASE_ROUTERS = ["shop.db_router.PrimaryReplicaRouter"]
+# After a client wrote, its reads stay on the primary this long (replicas lag; shop.db_router).
+DATABASE_PRIMARY_PIN_SECONDS = env.int("DATABASE_PRIMARY_PIN_SECONDS", default=15)
 
 # Catalogue search finds typos with pg_trgm's index-backed `%>` operator, whose threshold is this
 # setting: at the default 0.6 a transposed pair ("lpatop" -> "Laptop" scores 0.29) is missed.
