@@ -27,9 +27,29 @@ ITEMS = "/api/v1/cart/items/"
 ORDERS = "/api/v1/orders/"
 
 
+def _skip_post_migrate_on_the_replica():
+    """post_migrate receivers (permissions, the merchant group) write rows; a replica gets none,
+    and they are not written to work on a second database. Returns the undo."""
+    from django.core.management.commands import flush, migrate
+
+    real = migrate.emit_post_migrate_signal
+
+    def emit(verbosity, interactive, db, **kwargs):
+        if db != REPLICA:
+            real(verbosity, interactive, db, **kwargs)
+
+    flush.emit_post_migrate_signal = migrate.emit_post_migrate_signal = emit
+
+    def undo():
+        flush.emit_post_migrate_signal = migrate.emit_post_migrate_signal = real
+
+    return undo
+
+
 @pytest.fixture(scope="session")
 def lagging_database(django_db_setup, django_db_blocker, tmp_path_factory):
     """The replica's settings: an empty, migrated database next to the test database."""
+    undo = _skip_post_migrate_on_the_replica()
     with django_db_blocker.unblock():
         primary = connections["default"]
         config = dict(primary.settings_dict)
@@ -55,6 +75,7 @@ def lagging_database(django_db_setup, django_db_blocker, tmp_path_factory):
             raise
     yield config
     _unregister()
+    undo()
     if config["ENGINE"].endswith("postgresql"):
         with django_db_blocker.unblock(), connections["default"].cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{config["NAME"]}"')
