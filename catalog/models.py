@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from shop.money import validate_unit_price
+
 
 class Category(models.Model):
     """A node of the category tree. The whole tree is read in one query and assembled in Python
@@ -137,12 +139,25 @@ class ProductVariant(models.Model):
     )
     sku = models.CharField(_("SKU"), max_length=64, unique=True)
     name = models.CharField(_("name"), max_length=200, blank=True)
-    price = models.DecimalField(_("price"), max_digits=12, decimal_places=2)
+    # validate_unit_price: MAX_UNIT_PRICE, so that a full cart line still fits an order (shop.money).
+    price = models.DecimalField(
+        _("price"), max_digits=12, decimal_places=2, validators=[validate_unit_price]
+    )
     compare_at_price = models.DecimalField(
-        _("compare-at price"), max_digits=12, decimal_places=2, null=True, blank=True
+        _("compare-at price"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[validate_unit_price],
     )
     cost_price = models.DecimalField(
-        _("cost price"), max_digits=12, decimal_places=2, null=True, blank=True
+        _("cost price"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[validate_unit_price],
     )
     barcode = models.CharField(_("barcode"), max_length=64, blank=True)
     weight = models.DecimalField(

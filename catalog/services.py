@@ -28,6 +28,7 @@ from catalog.cache import catalog_cache_invalidate
 from catalog.models import Brand, Category, Product, ProductImage, ProductVariant, Review
 from catalog.queries import SEARCH_CONFIG, category_descendant_ids, product_in_stock_expression
 from shop.exceptions import Conflict, PermissionDenied
+from shop.money import AmountTooLarge, max_unit_price, unit_price_too_large
 from shop.transactions import on_commit_robust
 
 CENT = Decimal("0.01")
@@ -308,6 +309,12 @@ def _variant_save(variant: ProductVariant, data: dict) -> ProductVariant:
     _check_fields(data, VARIANT_FIELDS)
     for name, value in data.items():
         if name in ("price", "compare_at_price", "cost_price"):
+            # Checked before quantizing: a huge value makes quantize raise InvalidOperation.
+            if unit_price_too_large(value):
+                raise AmountTooLarge(
+                    _("A price may be at most %(max)s.") % {"max": max_unit_price()},
+                    extra={"field": name, "max_amount": str(max_unit_price())},
+                )
             value = _quantize(value)
         setattr(variant, name, value)
     variant.full_clean(exclude=["product"])

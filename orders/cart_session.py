@@ -23,6 +23,11 @@ def request_cart_token(request) -> str | None:
 
 def remember_cart_token(request, token) -> None:
     """Keep a page visitor's guest token in their session (API clients use the header instead)."""
+    from shop.db_router import pin_client_key
+
+    # A new guest cart's token comes back in the body; the client's next request sends it as
+    # X-Cart-Token, and must read the cart it just wrote from the primary.
+    pin_client_key("cart", token)
     session = getattr(request, "session", None)
     if session is not None and session.get(SESSION_KEY) != str(token):
         session[SESSION_KEY] = str(token)

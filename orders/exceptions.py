@@ -3,6 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from shop.exceptions import Conflict, DomainError, NotFound
+from shop.money import AmountTooLarge  # noqa: F401  (raised by carts and checkout too)
 
 
 class InvalidTransition(Conflict):
@@ -23,6 +24,15 @@ class OrderNotPayable(Conflict):
 class CartEmpty(DomainError):
     code = "cart_empty"
     default_detail = _("Your cart is empty.")
+
+
+class CartGone(Conflict):
+    """The cart was deleted while this request worked on it: a login merged it into the user's
+    cart, or the abandoned-cart purge removed it. Nothing was written; the client retries (a guest
+    without a valid token gets a fresh cart and a new token)."""
+
+    code = "cart_gone"
+    default_detail = _("Your cart was replaced or expired meanwhile. Please try again.")
 
 
 class CartItemNotFound(NotFound):

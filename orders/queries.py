@@ -27,6 +27,7 @@ from inventory.queries import variant_availability
 from orders.models import Cart, CartItem, Order, OrderEvent, OrderLine
 from orders.services import money
 from shop.api.permissions import is_staff_user
+from shop.money import MONEY_MAX
 
 ZERO = Decimal("0.00")
 PAID_STATUSES = (
@@ -68,6 +69,16 @@ class CartView:
     def subtotal(self) -> Decimal:
         return money(sum((line.line_total for line in self.lines), ZERO))
 
+    @property
+    def problem(self) -> str | None:
+        """`amount_too_large` when the cart adds up to more than one order can hold (stored lines
+        may, after a price rise): the cart still shows, checkout refuses it."""
+        if self.subtotal > MONEY_MAX or any(
+            line.problem == "amount_too_large" for line in self.lines
+        ):
+            return "amount_too_large"
+        return None
+
 
 def _image_url(product) -> str | None:
     images = list(product.images.all())
@@ -98,17 +109,20 @@ def cart_view(cart: Cart | None) -> CartView:
     for item in items:
         variant = item.variant
         available = availability.get(variant.pk, 0)
+        line_total = money(variant.price * item.quantity)
         if not variant_sellable(variant, hidden):
             problem = "inactive"
         elif item.quantity > available:
             problem = "insufficient_stock"
+        elif line_total > MONEY_MAX:
+            problem = "amount_too_large"
         else:
             problem = None
         lines.append(
             CartLineView(
                 item=item,
                 unit_price=variant.price,
-                line_total=money(variant.price * item.quantity),
+                line_total=line_total,
                 image=_image_url(variant.product),
                 available_quantity=available,
                 problem=problem,
@@ -137,7 +151,7 @@ def order_events(order: Order) -> QuerySet[OrderEvent]:
 def _revenue_expr():
     return ExpressionWrapper(
         F("total") - F("refunded_amount"),
-        output_field=DecimalField(max_digits=14, decimal_places=2),
+        output_field=DecimalField(max_digits=20, decimal_places=2),
     )
 
 
@@ -160,7 +174,7 @@ def order_statistics(user, *, start: date | None = None, end: date | None = None
     revenue = Coalesce(
         Sum(_revenue_expr(), filter=kept),
         Value(ZERO),
-        output_field=DecimalField(max_digits=14, decimal_places=2),
+        output_field=DecimalField(max_digits=20, decimal_places=2),
     )
     totals = qs.aggregate(
         total_orders=Count("pk"), revenue_orders=Count("pk", filter=kept), revenue=revenue

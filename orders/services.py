@@ -31,6 +31,7 @@ from orders.exceptions import (
     AddressInvalid,
     AmountMismatch,
     CartEmpty,
+    CartGone,
     CartItemNotFound,
     CartNotFound,
     IdempotencyKeyInvalid,
@@ -55,6 +56,7 @@ from orders.models import (
 )
 from promotions.services import CouponLine, coupon_quote, coupon_redeem, coupon_restore
 from shop.exceptions import NotFound
+from shop.money import MONEY_MAX, amount_too_large
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -173,9 +175,36 @@ def _check_available(variant: ProductVariant, quantity: int) -> None:
         )
 
 
+def _check_cart_amounts(cart: Cart, *, variant: ProductVariant, quantity: int) -> None:
+    """Refuse a line change that would make the line, or the order the cart becomes, larger than
+    an order can store (`amount_too_large`); checked at current prices, as checkout will price it.
+    Lines already stored may exceed it (a price raised since): they are flagged by the cart view
+    and refused by checkout, and lowering them is always allowed."""
+    line_total = money(variant.price * quantity)
+    others = (
+        CartItem.objects.filter(cart=cart)
+        .exclude(variant=variant)
+        .values_list("variant__price", "quantity")
+    )
+    subtotal = line_total + sum((money(price * qty) for price, qty in others), ZERO)
+    total = order_totals(subtotal, ZERO, requires_shipping=True)["total"]
+    if line_total > MONEY_MAX or total > MONEY_MAX:
+        raise amount_too_large(
+            variant_id=variant.pk, line_total=str(line_total), cart_total=str(total)
+        )
+
+
 def _lock_cart(cart: Cart) -> Cart:
-    # Serialises writes to one cart: two quick "add" taps must not both create the same line.
-    return Cart.objects.select_for_update().get(pk=cart.pk)
+    """Re-read the cart under a row lock before any change to it.
+
+    Serialises writes to one cart: two quick "add" taps must not both create the same line. The
+    cart may be gone by now (a login merged it away, the abandoned-cart purge deleted it) although
+    the request found it a moment ago: that is `cart_gone` (409), raised before anything was written.
+    """
+    locked = Cart.objects.select_for_update().filter(pk=cart.pk).first()
+    if locked is None:
+        raise CartGone()
+    return locked
 
 
 def _touch(cart: Cart) -> None:
@@ -196,6 +225,7 @@ def cart_item_add(cart: Cart, *, variant_id: int, quantity: int) -> CartItem:
     new_quantity = (item.quantity if item else 0) + quantity
     _check_quantity(quantity)
     _check_quantity(new_quantity)
+    _check_cart_amounts(cart, variant=variant, quantity=new_quantity)
     _check_available(variant, new_quantity)
     if item is None:
         item = CartItem.objects.create(cart=cart, variant=variant, quantity=new_quantity)
@@ -224,6 +254,7 @@ def cart_item_update(cart: Cart, *, item_id: int, quantity: int) -> CartItem:
         variant = item.variant
         if not variant_sellable(variant, category_hidden_ids()):
             raise VariantInactive()
+        _check_cart_amounts(cart, variant=variant, quantity=quantity)
         _check_available(variant, quantity)
     item.quantity = quantity
     item.save(update_fields=["quantity"])
@@ -233,11 +264,15 @@ def cart_item_update(cart: Cart, *, item_id: int, quantity: int) -> CartItem:
 
 @transaction.atomic
 def cart_item_remove(cart: Cart, *, item_id: int) -> None:
+    # Locked like every other cart write: a vanished cart is `cart_gone`, not a missing line.
+    cart = _lock_cart(cart)
     _cart_item(cart, item_id).delete()
     _touch(cart)
 
 
+@transaction.atomic
 def cart_clear(cart: Cart) -> None:
+    cart = _lock_cart(cart)
     CartItem.objects.filter(cart=cart).delete()
 
 
@@ -488,6 +523,18 @@ def order_place(
     return order
 
 
+def _check_order_amounts(priced, totals: dict) -> None:
+    """Refuse, before anything is written, an order whose lines or amounts do not fit the money
+    columns (lines stored before a price was raised, or more lines than one order can hold)."""
+    over = [
+        {"item_id": item.pk, "variant_id": item.variant_id, "sku": item.variant.sku}
+        for item, _unit, line_total in priced
+        if line_total > MONEY_MAX
+    ]
+    if over or any(amount > MONEY_MAX for amount in totals.values()):
+        raise amount_too_large(lines=over, total=str(totals["total"]))
+
+
 def _order_place(
     user,
     *,
@@ -541,6 +588,7 @@ def _order_place(
         for item in items
     )
     totals = order_totals(subtotal, discount, requires_shipping=requires_shipping)
+    _check_order_amounts(priced, totals)
 
     now = timezone.now()
     order = Order(

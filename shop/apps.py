@@ -7,6 +7,15 @@ class ShopConfig(AppConfig):
     name = "shop"
     verbose_name = _("Shop")
 
+    def ready(self):
+        from celery.signals import task_postrun, task_prerun
+
+        from shop import db_router, money  # noqa: F401  (money registers its settings check)
+
+        # Each task is a pin scope of its own: reads after its writes go to the primary.
+        task_prerun.connect(db_router.task_scope_begin, dispatch_uid="shop_db_pin_begin")
+        task_postrun.connect(db_router.task_scope_end, dispatch_uid="shop_db_pin_end")
+
 
 class ShopAdminConfig(admin_apps.AdminConfig):
     """django.contrib.admin with the shop's site as `admin.site` (see accounts.admin_site)."""

@@ -66,6 +66,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "shop.middleware.RequestLogMiddleware",
+    # Before anything that reads the database (sessions): reads after a write go to the primary.
+    "shop.middleware.PrimaryPinMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -129,6 +131,8 @@ else:
 for _i, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[])):
     DATABASES[f"replica_{_i}"] = {**environ.Env.db_url_config(_url), "TEST": {"MIRROR": "default"}}
 DATABASE_ROUTERS = ["shop.db_router.PrimaryReplicaRouter"]
+# After a client wrote, its reads stay on the primary this long (replicas lag; shop.db_router).
+DATABASE_PRIMARY_PIN_SECONDS = env.int("DATABASE_PRIMARY_PIN_SECONDS", default=15)
 
 # Catalogue search finds typos with pg_trgm's index-backed `%>` operator, whose threshold is this
 # setting: at the default 0.6 a transposed pair ("lpatop" -> "Laptop" scores 0.29) is missed.
@@ -398,6 +402,9 @@ CATALOG_DETAIL_CACHE_SECONDS = env.int("CATALOG_DETAIL_CACHE_SECONDS", default=6
 CATALOG_LIST_CACHE_SECONDS = env.int("CATALOG_LIST_CACHE_SECONDS", default=10 * 60)
 INVENTORY_LOW_STOCK_THRESHOLD = env.int("INVENTORY_LOW_STOCK_THRESHOLD", default=5)
 CART_MAX_LINE_QUANTITY = env.int("CART_MAX_LINE_QUANTITY", default=99)
+# The dearest unit price a variant may have (shop.money): 99 units of it, taxed and shipped, must fit
+# an order total (9,999,999,999.99); `manage.py check` says so when these settings disagree.
+MAX_UNIT_PRICE = Decimal(env.str("MAX_UNIT_PRICE", default="1000000.00"))
 CART_GUEST_RETENTION_DAYS = env.int("CART_GUEST_RETENTION_DAYS", default=30)
 ORDER_PAYMENT_TIMEOUT_MINUTES = env.int("ORDER_PAYMENT_TIMEOUT_MINUTES", default=30)
 ORDER_AUTO_CONFIRM_DAYS = env.int("ORDER_AUTO_CONFIRM_DAYS", default=10)

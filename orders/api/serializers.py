@@ -20,16 +20,21 @@ class CartLineSerializer(serializers.Serializer):
     sku = serializers.CharField(source="item.variant.sku")
     quantity = serializers.IntegerField(source="item.quantity")
     unit_price = serializers.DecimalField(max_digits=12, decimal_places=2)
-    line_total = serializers.DecimalField(max_digits=12, decimal_places=2)
+    # No max_digits: a stored line may add up to more than an order can hold (flagged by
+    # `problem`), and DRF refuses to render a value above max_digits (a 500 on every GET).
+    line_total = serializers.DecimalField(max_digits=None, decimal_places=2)
     image = serializers.CharField(allow_null=True)
     available = serializers.BooleanField(
         help_text=_("False when the line cannot be bought as it is (see `problem`).")
     )
     available_quantity = serializers.IntegerField(help_text=_("Units in stock right now."))
     problem = serializers.ChoiceField(
-        choices=["inactive", "insufficient_stock"],
+        choices=["inactive", "insufficient_stock", "amount_too_large"],
         allow_null=True,
-        help_text=_("`inactive`: no longer sold; `insufficient_stock`: fewer units in stock."),
+        help_text=_(
+            "`inactive`: no longer sold; `insufficient_stock`: fewer units in stock; "
+            "`amount_too_large`: the line costs more than one order can hold."
+        ),
     )
 
 
@@ -42,7 +47,12 @@ class CartSerializer(serializers.Serializer):
     )
     items = CartLineSerializer(many=True, source="lines")
     total_items = serializers.IntegerField(help_text=_("Sum of the quantities."))
-    subtotal = serializers.DecimalField(max_digits=12, decimal_places=2)
+    subtotal = serializers.DecimalField(max_digits=None, decimal_places=2)
+    problem = serializers.ChoiceField(
+        choices=["amount_too_large"],
+        allow_null=True,
+        help_text=_("`amount_too_large`: the cart adds up to more than one order can hold."),
+    )
 
 
 def _max_quantity():
@@ -214,13 +224,13 @@ class StatisticsQuerySerializer(serializers.Serializer):
 class DailyStatisticsSerializer(serializers.Serializer):
     date = serializers.DateField()
     orders = serializers.IntegerField()
-    revenue = serializers.DecimalField(max_digits=14, decimal_places=2)
+    revenue = serializers.DecimalField(max_digits=20, decimal_places=2)
 
 
 class StatisticsSerializer(serializers.Serializer):
     total_orders = serializers.IntegerField(help_text=_("Orders of every status."))
     total_revenue = serializers.DecimalField(
-        max_digits=14,
+        max_digits=20,
         decimal_places=2,
         help_text=_(
             "Sum of total minus refunded over paid (incl. refunded) orders that are not "
@@ -228,7 +238,7 @@ class StatisticsSerializer(serializers.Serializer):
         ),
     )
     average_order_value = serializers.DecimalField(
-        max_digits=14,
+        max_digits=20,
         decimal_places=2,
         help_text=_("total_revenue / number of orders counted in total_revenue."),
     )

@@ -61,7 +61,13 @@ def test_guest_cart_by_token_header(api_client, make_variant):
 
 def test_no_token_means_an_empty_cart_and_no_row(api_client):
     answer = api_client.get(CART, **token_header("not-a-uuid")).data
-    assert answer == {"token": None, "items": [], "total_items": 0, "subtotal": "0.00"}
+    assert answer == {
+        "token": None,
+        "items": [],
+        "total_items": 0,
+        "subtotal": "0.00",
+        "problem": None,
+    }
     assert not Cart.objects.exists()
 
 
