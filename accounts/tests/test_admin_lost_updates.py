@@ -32,7 +32,9 @@ def test_user_edit_racing_password_and_role_changes_keeps_them(admin_client):
     data = change_form_data(admin_client, user_url(target), phone="13700000001")
 
     def services_commit():
-        services.password_change(target, old_password=DEFAULT_PASSWORD, new_password=NEW_PASSWORD)
+        services.password_change(
+            target, old_password=DEFAULT_PASSWORD, new_password=NEW_PASSWORD, ip=""
+        )
         services.user_set_role(User.objects.get(pk=target.pk), User.Role.MERCHANT)
 
     response, _ = race_admin_save(
