@@ -71,6 +71,17 @@ def login_failure_record(username: str, ip: str) -> int:
         return 1
 
 
+def login_attempt_allowed(username: str, ip: str) -> bool:
+    """Count this attempt as a failure before the password is checked, and say whether it is
+    within the limit; a success then resets the count (login_failures_reset).
+
+    Counting first is what makes the limit hold under concurrency: with check-then-count, a burst
+    of parallel guesses all pass the check while the (slow, by design) password hashing of the
+    first ones is still running, and every one of them gets a guess.
+    """
+    return login_failure_record(username, ip) <= settings.LOGIN_FAILURE_LIMIT
+
+
 def login_failures_reset(username: str, ip: str) -> None:
     cache.delete(_key(username, ip))
 
@@ -94,9 +105,9 @@ def password_check_limited(user, password: str, ip: str) -> bool:
     Raises TooManyLoginAttempts while locked out, even for the right password.
     """
     username = user.get_username()
-    login_check_allowed(username, ip)
+    if not login_attempt_allowed(username, ip):
+        raise TooManyLoginAttempts(wait=settings.LOGIN_FAILURE_WINDOW)
     if user.check_password(password):
         login_failures_reset(username, ip)
         return True
-    login_failure_record(username, ip)
     return False
