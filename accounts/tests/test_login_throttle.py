@@ -41,6 +41,14 @@ def test_the_username_is_counted_case_insensitively(api_client, user):
     assert attempt(api_client, user.username.upper()).status_code == 429
 
 
+def test_the_username_and_the_email_of_one_account_share_one_count(api_client, user):
+    # Two names for the same password must not double the guesses an address gets.
+    for name in [user.username, user.email.upper(), user.username, user.email, user.username]:
+        assert attempt(api_client, name).status_code == 401
+    for name in [user.username, user.email, f"  {user.email.title()} "]:
+        assert attempt(api_client, name, DEFAULT_PASSWORD).status_code == 429
+
+
 def test_success_resets_the_count(api_client, user):
     for _ in range(4):
         attempt(api_client, user.username)
@@ -341,8 +349,13 @@ def _parallel_guesses(rf, monkeypatch, username, n):
     monkeypatch.setattr(UsernameOrEmailBackend, "check_credentials", slow_check)
 
     def guess(i):
+        from django.db import connection
+
         barrier.wait()
-        authenticate(rf.post("/", REMOTE_ADDR="10.5.0.1"), username=username, password=f"g{i}")
+        try:
+            authenticate(rf.post("/", REMOTE_ADDR="10.5.0.1"), username=username, password=f"g{i}")
+        finally:
+            connection.close()  # the limiter looks the account up on this thread's connection
 
     threads = [threading.Thread(target=guess, args=(i,)) for i in range(n)]
     for t in threads:
