@@ -15,7 +15,8 @@ class LoginLimitedBackend(ModelBackend):
     Every path that authenticates with a password (API token, login page, admin login, DRF's
     browsable-API login or basic auth if ever enabled) goes through `authenticate()`, so the limit
     is enforced here once rather than by each caller: a failure is counted per (account, client
-    IP) before the password is checked, a success resets the count, and a locked-out pair is refused even with the right password.
+    IP) before the password is checked, a success resets the count, and a locked-out pair is
+    refused even with the right password.
     Subclasses implement `check_credentials`. Every backend in AUTHENTICATION_BACKENDS must be one
     (a test checks), else it would be a door around the limiter.
     """
