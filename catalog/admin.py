@@ -419,9 +419,12 @@ class ReviewAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Hide selected reviews"), permissions=["change"])
     def hide(self, request, queryset):
+        # Counted as they are hidden: the queryset carries the list's filter (visible only, say),
+        # so counting it afterwards would miss the very reviews just hidden.
+        count = 0
         for review in queryset.select_related("product"):
             services.review_hide(review)
-        count = len(queryset)
+            count += 1
         self.message_user(
             request,
             ngettext("%(count)d review hidden.", "%(count)d reviews hidden.", count)
