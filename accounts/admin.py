@@ -70,6 +70,10 @@ class UserAdmin(EditedFieldsAdminMixin, DjangoUserAdmin):
     )
     readonly_fields = ["is_staff", "is_superuser", "last_login", "date_joined"]
 
+    def delete_inline(self, request, obj):
+        # Through the service: when the default goes, another address takes over.
+        services.address_delete(obj.user, obj.pk)
+
     def save_related(self, request, form, formsets, change):
         # The role decides is_staff, is_superuser and the merchant group; user_set_role keeps them
         # in step, as the management commands do. It runs after the form saved its group list,
@@ -87,6 +91,13 @@ class AddressAdmin(admin.ModelAdmin):
     search_fields = ["full_name", "phone", "user__username", "user__email", "street"]
     list_select_related = ["user"]
     autocomplete_fields = ["user"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # An address stays with its user (address_update and the default rule work on one user's
+        # addresses); a new one is entered for the other user instead.
+        if obj is not None:
+            return [*super().get_readonly_fields(request, obj), "user"]
+        return super().get_readonly_fields(request, obj)
 
     def save_model(self, request, obj, form, change):
         data = {name: form.cleaned_data[name] for name in services.ADDRESS_FIELDS}

@@ -4,8 +4,7 @@ from django.contrib.auth.backends import ModelBackend
 from accounts.throttling import (
     LoginLocked,
     client_ip,
-    login_failure_record,
-    login_failures_exceeded,
+    login_attempt_allowed,
     login_failures_reset,
 )
 
@@ -15,8 +14,9 @@ class LoginLimitedBackend(ModelBackend):
 
     Every path that authenticates with a password (API token, login page, admin login, DRF's
     browsable-API login or basic auth if ever enabled) goes through `authenticate()`, so the limit
-    is enforced here once rather than by each caller: a failure is counted per (username, client
-    IP), a success resets the count, and a locked-out pair is refused even with the right password.
+    is enforced here once rather than by each caller: a failure is counted per (account, client
+    IP) before the password is checked, a success resets the count, and a locked-out pair is
+    refused even with the right password.
     Subclasses implement `check_credentials`. Every backend in AUTHENTICATION_BACKENDS must be one
     (a test checks), else it would be a door around the limiter.
     """
@@ -29,12 +29,11 @@ class LoginLimitedBackend(ModelBackend):
         # Without a request (a shell, a management command) there is no client address; those
         # callers still share one count per username.
         ip = client_ip(request) if request is not None else ""
-        if login_failures_exceeded(username, ip):
+        # Counted before the check, so that parallel guesses cannot all pass a check-then-count.
+        if not login_attempt_allowed(username, ip):
             raise LoginLocked
         user = self.check_credentials(username, password)
-        if user is None:
-            login_failure_record(username, ip)
-        else:
+        if user is not None:
             login_failures_reset(username, ip)
         return user
 

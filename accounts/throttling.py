@@ -6,7 +6,7 @@ The gate sits in the authentication backend (accounts.backends): whatever calls
 new login path cannot forget it. Callers check `login_failures_exceeded` first only to answer with a
 clear "too many attempts" (429 or form error) instead of a plain "wrong password".
 
-A counter per (username, client IP) lives in the cache for LOGIN_FAILURE_WINDOW seconds from the
+A counter per (account, client IP) lives in the cache for LOGIN_FAILURE_WINDOW seconds from the
 first failure. `cache.add` + `cache.incr` are atomic on Redis (SET NX, INCRBY keeps the TTL) and on
 locmem (a lock), so concurrent guesses cannot slip past the limit, and several app servers share the
 count when Redis is the cache.
@@ -48,9 +48,25 @@ def client_ip(request) -> str:
     return BaseThrottle().get_ident(request) or remote_addr
 
 
+def login_identity(username: str) -> str:
+    """What a login's failures are counted against: the account the name resolves to, by username
+    (any case) or e-mail like the authentication backend, so that one account's two names share one
+    count instead of doubling the guesses; a name of no account (or of several) counts by itself."""
+    from django.contrib.auth import get_user_model
+
+    name = (username or "").strip()
+    if name:
+        User = get_user_model()
+        field = "email__iexact" if "@" in name else f"{User.USERNAME_FIELD}__iexact"
+        ids = list(User._default_manager.filter(**{field: name}).values_list("pk", flat=True)[:2])
+        if len(ids) == 1:
+            return f"account#{ids[0]}"
+    return f"name={name.lower()}"
+
+
 def _key(username: str, ip: str) -> str:
     # Hashed so that any username (spaces, unicode, 10 kB of junk) makes a valid memcached/Redis key.
-    raw = f"{(username or '').strip().lower()}|{ip}".encode()
+    raw = f"{login_identity(username)}|{ip}".encode()
     return "login-failures:" + hashlib.sha256(raw).hexdigest()
 
 
@@ -69,6 +85,17 @@ def login_failure_record(username: str, ip: str) -> int:
         # The window expired between add and incr: this failure opens a new one.
         cache.add(key, 1, timeout=window)
         return 1
+
+
+def login_attempt_allowed(username: str, ip: str) -> bool:
+    """Count this attempt as a failure before the password is checked, and say whether it is
+    within the limit; a success then resets the count (login_failures_reset).
+
+    Counting first is what makes the limit hold under concurrency: with check-then-count, a burst
+    of parallel guesses all pass the check while the (slow, by design) password hashing of the
+    first ones is still running, and every one of them gets a guess.
+    """
+    return login_failure_record(username, ip) <= settings.LOGIN_FAILURE_LIMIT
 
 
 def login_failures_reset(username: str, ip: str) -> None:
@@ -94,9 +121,9 @@ def password_check_limited(user, password: str, ip: str) -> bool:
     Raises TooManyLoginAttempts while locked out, even for the right password.
     """
     username = user.get_username()
-    login_check_allowed(username, ip)
+    if not login_attempt_allowed(username, ip):
+        raise TooManyLoginAttempts(wait=settings.LOGIN_FAILURE_WINDOW)
     if user.check_password(password):
         login_failures_reset(username, ip)
         return True
-    login_failure_record(username, ip)
     return False

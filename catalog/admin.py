@@ -194,7 +194,17 @@ class ProductVariantAdmin(EditedFieldsAdminMixin, admin.ModelAdmin):
     def available_units(self, obj):
         return obj.available_units
 
+    def get_readonly_fields(self, request, obj=None):
+        # A variant stays with its product: moved, it would leave the old product's price and stock
+        # flag behind, and its order lines and stock history would belong to another product.
+        if obj is not None:
+            return [*super().get_readonly_fields(request, obj), "product"]
+        return super().get_readonly_fields(request, obj)
+
     def save_model(self, request, obj, form, change):
+        # The product row first, like variant_update and the product admin: product_sync writes it
+        # after the variant, and taking the locks in the other order deadlocks against them.
+        Product.objects.select_for_update().filter(pk=obj.product_id).values_list("pk").first()
         super().save_model(request, obj, form, change)
         # The product's shown price, search vector and cached answers follow the variant.
         services.product_sync(obj.product)
@@ -409,9 +419,12 @@ class ReviewAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Hide selected reviews"), permissions=["change"])
     def hide(self, request, queryset):
+        # Counted as they are hidden: the queryset carries the list's filter (visible only, say),
+        # so counting it afterwards would miss the very reviews just hidden.
+        count = 0
         for review in queryset.select_related("product"):
             services.review_hide(review)
-        count = len(queryset)
+            count += 1
         self.message_user(
             request,
             ngettext("%(count)d review hidden.", "%(count)d reviews hidden.", count)

@@ -253,15 +253,25 @@ class OrderAdmin(EditedFieldsAdminMixin, admin.ModelAdmin):
         return response
 
 
-class CartItemInline(admin.TabularInline):
+class CartItemInline(_ReadOnlyInline):
     model = CartItem
-    extra = 0
-    raw_id_fields = ["variant"]
+    fields = ["variant", "quantity", "created_at"]
+    readonly_fields = fields
 
 
 @admin.register(Cart)
 class CartAdmin(admin.ModelAdmin):
+    """Read-only (deletion aside): a cart is its shopper's and changes only through the cart
+    services, which lock it and check stock, line limits and sellable variants; a staff form
+    would write a stale copy over the shopper's last change."""
+
     list_display = ["token", "user", "updated_at"]
     search_fields = ["token", "user__username", "user__email"]
     raw_id_fields = ["user"]
     inlines = [CartItemInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

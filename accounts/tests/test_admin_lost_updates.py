@@ -33,7 +33,7 @@ def test_user_edit_racing_password_and_role_changes_keeps_them(admin_client):
 
     def services_commit():
         services.password_change(
-            target, old_password=DEFAULT_PASSWORD, new_password=NEW_PASSWORD, ip="127.0.0.1"
+            target, old_password=DEFAULT_PASSWORD, new_password=NEW_PASSWORD, ip=""
         )
         services.user_set_role(User.objects.get(pk=target.pk), User.Role.MERCHANT)
 
@@ -86,3 +86,36 @@ def test_user_edit_writes_only_the_edited_fields(admin_client):
     for column in ("password", "is_staff", "is_superuser", "role", "last_login"):
         assert f'"{column}"' not in set_list
     assert Address.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_deleting_the_default_address_in_the_user_inline_passes_the_default_on(admin_client):
+    old = AddressFactory(is_default=False)
+    default = AddressFactory(user=old.user, is_default=True)
+    data = change_form_data(admin_client, user_url(old.user))
+    row = next(i for i in range(2) if data[f"addresses-{i}-id"] == str(default.pk))
+    data[f"addresses-{row}-DELETE"] = "on"
+
+    response = admin_client.post(user_url(old.user), data)
+
+    assert response.status_code == 302
+    assert list(Address.objects.filter(user=old.user).values_list("pk", "is_default")) == [
+        (old.pk, True)
+    ]
+
+
+@pytest.mark.django_db
+def test_address_admin_does_not_move_an_address_to_another_user(admin_client):
+    address = AddressFactory(is_default=True)
+    owner, stranger = address.user, UserFactory()
+    url = f"/admin/accounts/address/{address.pk}/change/"
+    data = change_form_data(admin_client, url, street="新街 2 号")
+    data["user"] = str(stranger.pk)
+
+    response = admin_client.post(url, data)
+
+    # The owner stays (an address is its user's, and address_update works on one user's rows).
+    assert response.status_code == 302
+    address.refresh_from_db()
+    assert (address.user_id, address.street, address.is_default) == (owner.pk, "新街 2 号", True)
+    assert not Address.objects.filter(user=stranger).exists()

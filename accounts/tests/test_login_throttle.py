@@ -41,6 +41,14 @@ def test_the_username_is_counted_case_insensitively(api_client, user):
     assert attempt(api_client, user.username.upper()).status_code == 429
 
 
+def test_the_username_and_the_email_of_one_account_share_one_count(api_client, user):
+    # Two names for the same password must not double the guesses an address gets.
+    for name in [user.username, user.email.upper(), user.username, user.email, user.username]:
+        assert attempt(api_client, name).status_code == 401
+    for name in [user.username, user.email, f"  {user.email.title()} "]:
+        assert attempt(api_client, name, DEFAULT_PASSWORD).status_code == 429
+
+
 def test_success_resets_the_count(api_client, user):
     for _ in range(4):
         attempt(api_client, user.username)
@@ -314,3 +322,59 @@ def test_admin_and_api_share_the_count_on_redis(client, api_client, staff):
     assert LOCKED in response.content.decode()
     assert "_auth_user_id" not in client.session
     assert attempt(api_client, staff.username, DEFAULT_PASSWORD, ip="10.4.0.5").status_code == 429
+
+
+# --- Concurrent guesses ------------------------------------------------------------------------------
+
+
+def _parallel_guesses(rf, monkeypatch, username, n):
+    """`n` wrong guesses for `username` from one address at once; returns how many reached the
+    password check. The check is slowed down like a real hasher (PBKDF2 takes ~0.25 s), so every
+    thread is past the door before the first failure is counted, as in a real burst."""
+    import threading
+    import time
+
+    from django.contrib.auth import authenticate
+
+    from accounts.backends import UsernameOrEmailBackend
+
+    checked = []
+    barrier = threading.Barrier(n)
+
+    def slow_check(self, username, password):
+        checked.append(username)
+        time.sleep(0.2)
+        return None
+
+    monkeypatch.setattr(UsernameOrEmailBackend, "check_credentials", slow_check)
+
+    def guess(i):
+        from django.db import connection
+
+        barrier.wait()
+        try:
+            authenticate(rf.post("/", REMOTE_ADDR="10.5.0.1"), username=username, password=f"g{i}")
+        finally:
+            connection.close()  # the limiter looks the account up on this thread's connection
+
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return len(checked)
+
+
+def test_a_burst_of_parallel_guesses_gets_no_more_than_the_limit(rf, monkeypatch, settings):
+    assert _parallel_guesses(rf, monkeypatch, "burst-user", 20) <= settings.LOGIN_FAILURE_LIMIT
+    assert login_failures_exceeded("burst-user", "10.5.0.1")
+
+
+@pytest.mark.redis
+def test_a_burst_of_parallel_guesses_on_redis_gets_no_more_than_the_limit(
+    rf, monkeypatch, settings
+):
+    from django.conf import settings as live
+
+    assert live.CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache"
+    assert _parallel_guesses(rf, monkeypatch, "burst-user", 20) <= settings.LOGIN_FAILURE_LIMIT

@@ -271,3 +271,20 @@ def test_category_changelist_counts_products_in_one_query(staff, make_product):
     page = client.get("/admin/catalog/category/")
     row = next(c for c in page.context["cl"].result_list if c.pk == category.pk)
     assert page.context["cl"].model_admin.product_count(row) == 2
+
+
+def test_review_hide_action_on_the_visible_filter_says_how_many_it_hid(staff, user, make_product):
+    # The action's queryset carries the list's filter (visible only): counted after hiding, it
+    # said "0 reviews hidden".
+    from catalog import services
+
+    product = make_product("Rated")
+    deliver(user, product)
+    review = services.review_create(user=user, product=product, rating=4, body="ok")
+    response = logged_in(staff).post(
+        "/admin/catalog/review/?is_visible__exact=1",
+        {"action": "hide", "_selected_action": [review.pk]},
+        follow=True,
+    )
+    assert "1 review hidden." in [str(m) for m in response.context["messages"]]
+    assert not Review.objects.get(pk=review.pk).is_visible

@@ -187,3 +187,54 @@ def test_brand_and_category_edits_write_only_the_edited_column(admin_client, mak
     (category_set,) = set_list(queries, "catalog_category")
     assert category_set.startswith('"description" = ') and '"parent_id"' not in category_set
     assert Brand.objects.get(pk=brand.pk).name == "Acme"
+
+
+def variant_url(variant):
+    return f"/admin/catalog/productvariant/{variant.pk}/change/"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_variant_admin_edit_racing_variant_update_queues_instead_of_deadlocking(
+    admin_client, make_product
+):
+    # variant_update locks the product, then writes the variant; the variant page wrote the
+    # variant, then the product (product_sync): the opposite order, a deadlock on PostgreSQL.
+    product = make_product("Shirt", "20.00")
+    variant = product.variants.get()
+    other = services.variant_create(product, sku="SHIRT-RED", name="Red", price=Decimal("25.00"))
+    data = change_form_data(admin_client, variant_url(variant), name="Blue")
+
+    response, _ = race_admin_save(
+        lambda: admin_client.post(variant_url(variant), data),
+        lambda: services.variant_update(
+            ProductVariant.objects.get(pk=variant.pk), price=Decimal("30.00")
+        ),
+        pattern=r'^\s*(UPDATE "catalog_productvariant"|SELECT .* FROM "catalog_product" .*FOR UPDATE)',
+        after=True,
+    )
+
+    assert response.status_code == 302
+    variant.refresh_from_db()
+    assert (variant.name, variant.price) == ("Blue", Decimal("30.00"))
+    product.refresh_from_db()
+    assert product.price == other.price == Decimal("25.00")  # the minimum follows both writes
+
+
+@pytest.mark.django_db
+def test_variant_admin_cannot_move_a_variant_to_another_product(admin_client, make_product):
+    # The old product would keep the moved variant's price and stock flag, and order lines and
+    # stock history of one product would point at another's variant.
+    shirt, mug = make_product("Shirt", "5.00"), make_product("Mug", "9.00")
+    variant = shirt.variants.get()
+    data = change_form_data(admin_client, variant_url(variant))
+    data["product"] = str(mug.pk)
+
+    response = admin_client.post(variant_url(variant), data)
+
+    assert response.status_code == 302
+    variant.refresh_from_db()
+    assert variant.product_id == shirt.pk
+    shirt.refresh_from_db()
+    mug.refresh_from_db()
+    assert (shirt.price, mug.price) == (Decimal("5.00"), Decimal("9.00"))

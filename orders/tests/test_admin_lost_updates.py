@@ -68,3 +68,32 @@ def test_notes_edit_writes_only_the_notes(admin_client, user, variant, place):
     for column in ("status", "payment_status", "total", "paid_at", "expires_at", "refunded_amount"):
         assert f'"{column}"' not in set_list
     assert Order.objects.get(pk=order.pk).notes == "call first"
+
+
+@pytest.mark.django_db
+def test_the_cart_admin_cannot_rewrite_a_shoppers_cart(admin_client, user, variant, fill_cart):
+    # A cart belongs to its shopper and changes only through the cart services (lock, stock and
+    # line limits, sellable variants); a stale staff form would overwrite the shopper's last add.
+    cart = fill_cart(user, (variant, 2))
+    item = cart.items.get()
+    url = f"/admin/orders/cart/{cart.pk}/change/"
+    assert admin_client.get(url).status_code == 200  # staff can still look at it
+    data = {
+        "items-TOTAL_FORMS": "1",
+        "items-INITIAL_FORMS": "1",
+        "items-MIN_NUM_FORMS": "0",
+        "items-MAX_NUM_FORMS": "1000",
+        "items-0-id": str(item.pk),
+        "items-0-cart": str(cart.pk),
+        "items-0-variant": str(variant.pk),
+        "items-0-quantity": "999",
+        "user": str(user.pk),
+        "_save": "Save",
+    }
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 403
+    item.refresh_from_db()
+    assert item.quantity == 2
+    assert admin_client.get("/admin/orders/cart/add/").status_code == 403
