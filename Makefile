@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint format browser messages clean lock
+.PHONY: run test install lint format browser messages clean lock hooks
 
 # The whole tree from the hashed lock, pip included: nothing is resolved on the machine that installs.
 $(STAMP): requirements/base.txt requirements/dev.txt
@@ -26,6 +26,10 @@ lock: install
 	$(PIP_COMPILE) --output-file=requirements/base.txt requirements/base.in
 	$(PIP_COMPILE) --output-file=requirements/dev.txt requirements/dev.in
 	$(PIP_COMPILE) --output-file=requirements/fuzz.txt requirements/fuzz.in
+
+## make hooks: run ruff and ruff format on every commit (.pre-commit-config.yaml).
+hooks: install
+	$(VENV)/bin/pre-commit install
 
 ## make run: the whole shop on the embedded default at http://$(HOST):$(PORT), with demo data.
 run: install
