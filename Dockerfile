@@ -7,8 +7,10 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 RUN apt-get update && apt-get install -y --no-install-recommends build-essential gettext \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-COPY requirements.txt .
-RUN pip wheel --wheel-dir /wheels -r requirements.txt
+# The runtime lock (requirements/base.txt): every package of the tree pinned, every download checked
+# against its hash; the sdists among them are built here into wheels.
+COPY requirements/base.txt requirements/base.txt
+RUN pip wheel --require-hashes --wheel-dir /wheels -r requirements/base.txt
 
 FROM python:3.11-slim-bookworm AS runtime
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -22,7 +24,8 @@ RUN apt-get update && apt-get install -y --no-install-recommends libpq5 curl pro
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --system shop && useradd --system --gid shop --home /app --shell /usr/sbin/nologin shop
 COPY --from=build /wheels /wheels
-RUN pip install --no-index --find-links=/wheels /wheels/* && rm -rf /wheels
+# Exactly the wheels of the lock, offline; --no-deps because the lock already holds the whole tree.
+RUN pip install --no-index --no-deps /wheels/* && rm -rf /wheels
 WORKDIR /app
 COPY --chown=shop:shop . .
 # collectstatic needs settings to import: a build-time key only, never used at run time.

@@ -6,15 +6,30 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint format browser messages clean
+.PHONY: run test install lint format browser messages clean lock hooks
 
-$(STAMP): requirements.txt requirements-dev.txt
+# The whole tree from the hashed lock, pip included: nothing is resolved on the machine that installs.
+$(STAMP): requirements/base.txt requirements/dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install -q --disable-pip-version-check --require-hashes -r requirements/dev.txt
 	touch $(STAMP)
 
 install: $(STAMP)
+
+## make lock: after editing requirements/*.in, re-resolve the hashed locks (pins already in a lock
+## stay unless an .in forces a change). Resolved against the public index only (no pip.conf, no
+## local wheelhouse or mirror), so every machine writes the same files.
+LOCK_ENV := env -u PIP_FIND_LINKS -u PIP_INDEX_URL -u PIP_EXTRA_INDEX_URL -u PIP_CONSTRAINT \
+  PIP_CONFIG_FILE=/dev/null CUSTOM_COMPILE_COMMAND="make lock"
+PIP_COMPILE := $(LOCK_ENV) $(VENV)/bin/pip-compile -q --generate-hashes --strip-extras --allow-unsafe
+lock: install
+	$(PIP_COMPILE) --output-file=requirements/base.txt requirements/base.in
+	$(PIP_COMPILE) --output-file=requirements/dev.txt requirements/dev.in
+	$(PIP_COMPILE) --output-file=requirements/fuzz.txt requirements/fuzz.in
+
+## make hooks: run ruff and ruff format on every commit (.pre-commit-config.yaml).
+hooks: install
+	$(VENV)/bin/pre-commit install
 
 ## make run: the whole shop on the embedded default at http://$(HOST):$(PORT), with demo data.
 run: install

@@ -3,8 +3,8 @@
 # `make test`): 5xx answers, undocumented status codes or content types, and bodies that do not
 # match the schema all fail the run.
 #
-#   .venv/bin/pip install -r requirements-fuzz.txt  # schemathesis, pinned
-#   scripts/fuzz_api.sh                              # anonymous, customer, merchant, staff
+#   .venv/bin/pip install --require-hashes -r requirements/fuzz.txt  # schemathesis, locked
+#   scripts/fuzz_api.sh                                              # anonymous, customer, merchant, staff
 #   ROLES="anon alice" EXAMPLES=50 scripts/fuzz_api.sh
 #
 # It builds a throw-away SQLite database with demo data, starts runserver on 127.0.0.1 only,
