@@ -48,6 +48,14 @@ def pin_to_primary() -> None:
     _wrote.set(True)
 
 
+def pin_reads() -> None:
+    """Send this context's reads to the primary from now on, without counting as a write (the
+    client's next requests stay unpinned). For answers that outlive the request, like a cache
+    fill: built from a lagging replica after an invalidation, they would keep serving the old
+    data long after the replica caught up."""
+    _pinned.set(True)
+
+
 def pin_client_key(kind: str, value) -> None:
     """Pin also the next requests that identify themselves by this key (e.g. a guest cart token
     the request just created and the client will send back as X-Cart-Token)."""

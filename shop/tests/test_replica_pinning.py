@@ -282,3 +282,41 @@ def test_the_stock_alert_task_sees_the_stock_change_that_enqueued_it(variant):
     assert list(StockAlert.objects.using("default").values_list("stock_id", "level")) == [
         (stock.pk, StockAlert.Level.LOW)
     ]
+
+
+# --- Cached catalogue answers -----------------------------------------------------------------------
+
+
+def _on_the_replica(*objects):
+    for obj in objects:
+        obj.save(using=REPLICA, force_insert=True)
+
+
+def test_a_lagging_replica_read_is_never_cached_for_the_next_hour(replica):
+    """A price change invalidates the cached product on commit; the next shopper's read must not
+    rebuild the cache from a replica that has not seen the change yet, or the old price is served
+    for CATALOG_DETAIL_CACHE_SECONDS (an hour) after the replica caught up, while checkout charges
+    the new one."""
+    from catalog.models import ProductVariant
+    from catalog.services import variant_update
+    from catalog.tests.factories import VariantFactory as Factory
+
+    variant = Factory(price="10.00")
+    product = variant.product
+    _on_the_replica(product.category, product.brand, product, variant)
+    slug = product.slug
+    detail = f"/api/v1/products/{slug}/"
+    db_router.begin()
+    assert client().get(detail).data["variants"][0]["price"] == "10.00"  # cached
+
+    variant_update(ProductVariant.objects.using("default").get(pk=variant.pk), price="12.00")
+    db_router.begin()
+    client().get(detail)  # a shopper, while the replica lags
+    client().get("/api/v1/products/")
+    # The replica catches up.
+    ProductVariant.objects.using(REPLICA).filter(pk=variant.pk).update(price="12.00")
+    type(product).objects.using(REPLICA).filter(pk=product.pk).update(price="12.00")
+
+    assert client().get(detail).data["variants"][0]["price"] == "12.00"
+    listed = client().get("/api/v1/products/").data["results"]
+    assert [(p["slug"], p["price"]) for p in listed] == [(slug, "12.00")]
