@@ -18,8 +18,7 @@ def low_stock_check() -> dict[str, int]:
     return counts
 
 
-# reads_primary: the stock its commit just changed (shop.db_router).
-@shared_task(name="inventory.tasks.stock_alerts_check_task", reads_primary=True)
+@shared_task(name="inventory.tasks.stock_alerts_check_task")
 def stock_alerts_check_task(stock_ids: list[int]) -> dict[str, int]:
     """On commit of a stock change: alerts for the touched rows appear within seconds. The digest
     mail waits for the periodic run so a busy sale does not send one mail per order."""

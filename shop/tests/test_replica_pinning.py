@@ -320,3 +320,21 @@ def test_a_lagging_replica_read_is_never_cached_for_the_next_hour(replica):
     assert client().get(detail).data["variants"][0]["price"] == "12.00"
     listed = client().get("/api/v1/products/").data["results"]
     assert [(p["slug"], p["price"]) for p in listed] == [(slug, "12.00")]
+
+
+def test_the_periodic_alert_check_does_not_resolve_alerts_from_a_lagging_replica(variant):
+    """The periodic run decides from what it reads which alerts to resolve: a replica that has not
+    seen the sale yet must not make it close the alert that sale raised."""
+    from inventory.models import StockAlert
+    from inventory.services import stock_alerts_check
+    from inventory.tasks import low_stock_check
+
+    stock = variant.stocks.using("default").get()
+    stock.low_stock_threshold = 20  # 10 on hand: low
+    stock.save(update_fields=["low_stock_threshold"])
+    stock_alerts_check([stock.pk])
+    db_router.begin()
+
+    low_stock_check.apply().get()
+    alert = StockAlert.objects.using("default").get()
+    assert (alert.stock_id, alert.level, alert.resolved_at) == (stock.pk, "low", None)
