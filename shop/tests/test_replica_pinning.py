@@ -263,7 +263,8 @@ def test_the_order_mail_task_reads_the_order_the_request_just_placed(variant, ma
     mailoutbox.clear()
     db_router.begin()  # a worker thread: nothing written yet
 
-    assert order_email_send.apply(args=[order.pk, "shipped"]).get() is True
+    run = order_email_send.apply(args=[order.pk, "shipped"])
+    assert (run.successful(), run.result) == (True, True)
     assert [m.to for m in mailoutbox] == [["buyer@example.com"]]
     assert not db_router.pinned()  # the task's scope ended with it
 
@@ -278,7 +279,7 @@ def test_the_stock_alert_task_sees_the_stock_change_that_enqueued_it(variant):
     StockAlert.objects.all().delete()
     db_router.begin()
 
-    stock_alerts_check_task.apply(args=[[stock.pk]]).get()
+    assert stock_alerts_check_task.apply(args=[[stock.pk]]).successful()
     assert list(StockAlert.objects.using("default").values_list("stock_id", "level")) == [
         (stock.pk, StockAlert.Level.LOW)
     ]
@@ -335,6 +336,6 @@ def test_the_periodic_alert_check_does_not_resolve_alerts_from_a_lagging_replica
     stock_alerts_check([stock.pk])
     db_router.begin()
 
-    low_stock_check.apply().get()
+    assert low_stock_check.apply().successful()
     alert = StockAlert.objects.using("default").get()
     assert (alert.stock_id, alert.level, alert.resolved_at) == (stock.pk, "low", None)
