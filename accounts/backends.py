@@ -1,5 +1,6 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+from django.db import DEFAULT_DB_ALIAS
 
 from accounts.throttling import (
     LoginLocked,
@@ -48,7 +49,9 @@ class UsernameOrEmailBackend(LoginLimitedBackend):
         User = get_user_model()
         field = "email__iexact" if "@" in username else User.USERNAME_FIELD
         try:
-            user = User._default_manager.get(**{field: username})
+            # The primary's row, not a replica's: a password changed (or an account deactivated) a
+            # moment ago must already count, and an account registered a moment ago must log in.
+            user = User._default_manager.db_manager(DEFAULT_DB_ALIAS).get(**{field: username})
         except (User.DoesNotExist, User.MultipleObjectsReturned):
             # Spend the hashing time anyway, so response time does not reveal which usernames exist.
             User().set_password(password)

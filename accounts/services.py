@@ -26,6 +26,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from accounts.models import Address, User
 from accounts.roles import MERCHANT_GROUP
 from accounts.throttling import password_check_limited
+from shop import db_router
 from shop.exceptions import DomainError, NotFound
 
 logger = logging.getLogger(__name__)
@@ -236,7 +237,16 @@ class RefreshTokenNotOwned(DomainError):
 def auth_tokens_for(user: User) -> dict[str, str]:
     """A fresh refresh token (recorded as outstanding, so it can be blacklisted) and its access token."""
     refresh = RefreshToken.for_user(user)
-    return {"access": str(refresh.access_token), "refresh": str(refresh)}
+    return auth_tokens_pin({"access": str(refresh.access_token), "refresh": str(refresh)})
+
+
+def auth_tokens_pin(tokens: dict) -> dict:
+    """The client's next requests carry this new access token, which no earlier pin knows: pin it
+    like any client that just wrote (shop.db_router), so they read the primary for a while. Else
+    an account registered a second ago is "not found" by a lagging replica when the token that
+    was just issued for it is used."""
+    db_router.pin_client_key("auth", f"Bearer {tokens['access']}")
+    return tokens
 
 
 def user_refresh_tokens_revoke(user: User) -> int:

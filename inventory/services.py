@@ -539,12 +539,6 @@ def stock_alerts_check(stock_ids: Iterable[int] | None = None) -> dict[str, int]
     warehouses do not count as low (nothing is sold from them), so their alerts resolve.
     """
     scope = Q() if stock_ids is None else Q(pk__in=list(stock_ids))
-    low = dict(
-        Stock.objects.filter(scope, warehouse__is_active=True)
-        .filter(quantity__lte=F("quantity_allocated") + F("low_stock_threshold"))
-        .annotate(free=F("quantity") - F("quantity_allocated"))
-        .values_list("pk", "free")
-    )
     now = timezone.now()
     counts = {"raised": 0, "resolved": 0, "updated": 0}
     alert_scope = Q() if stock_ids is None else Q(stock_id__in=list(stock_ids))
@@ -557,6 +551,15 @@ def stock_alerts_check(stock_ids: Iterable[int] | None = None) -> dict[str, int]
             StockAlert.objects.select_for_update()
             .filter(alert_scope, resolved_at__isnull=True)
             .order_by("pk")
+        )
+        # Read in the transaction, so from the primary (shop.db_router), after the lock: alerts are
+        # resolved by what this reads, and a lagging replica would close the alert of a sale that
+        # it has not seen yet.
+        low = dict(
+            Stock.objects.filter(scope, warehouse__is_active=True)
+            .filter(quantity__lte=F("quantity_allocated") + F("low_stock_threshold"))
+            .annotate(free=F("quantity") - F("quantity_allocated"))
+            .values_list("pk", "free")
         )
         for alert in open_alerts:
             if alert.stock_id not in low:

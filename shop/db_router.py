@@ -48,6 +48,14 @@ def pin_to_primary() -> None:
     _wrote.set(True)
 
 
+def pin_reads() -> None:
+    """Send this context's reads to the primary from now on, without counting as a write (the
+    client's next requests stay unpinned). For answers that outlive the request, like a cache
+    fill: built from a lagging replica after an invalidation, they would keep serving the old
+    data long after the replica caught up."""
+    _pinned.set(True)
+
+
 def pin_client_key(kind: str, value) -> None:
     """Pin also the next requests that identify themselves by this key (e.g. a guest cart token
     the request just created and the client will send back as X-Cart-Token)."""
@@ -100,9 +108,13 @@ class PrimaryReplicaRouter:
 
 def task_scope_begin(task_id=None, task=None, **kwargs) -> None:
     # A task run eagerly inside a request keeps the request's pin; a worker's task starts unpinned
-    # and pins itself once it writes, so a worker thread never stays pinned for ever.
+    # and pins itself once it writes, so a worker thread never stays pinned for ever. A task that
+    # a commit enqueues to act on what it wrote (`reads_primary = True`, a task option) starts
+    # pinned: a worker picks it up at once, before a replica has the rows, and reading them there
+    # it would find nothing to do (a mail skipped for an order "not found").
     inside_request = _client_keys.get() is not None
-    tokens = begin(pinned=inside_request and _pinned.get(), client_keys=_client_keys.get())
+    pinned = (inside_request and _pinned.get()) or bool(getattr(task, "reads_primary", False))
+    tokens = begin(pinned=pinned, client_keys=_client_keys.get())
     if task is not None:
         task.__dict__.setdefault("_db_pin_tokens", {})[task_id] = tokens
 

@@ -49,7 +49,7 @@ class LoginSerializer(TokenObtainPairSerializer):
     def validate(self, attrs):
         request = self.context.get("request")
         login_check_allowed(attrs[self.username_field], client_ip(request) if request else "")
-        return super().validate(attrs)
+        return services.auth_tokens_pin(super().validate(attrs))
 
 
 class TokenPairSerializer(serializers.Serializer):

@@ -19,6 +19,7 @@ from catalog.api import serializers as s
 from catalog.api.filters import ProductFilter
 from catalog.cache import CacheUnavailable, cache_call
 from catalog.models import Category, Product, ProductImage, ProductVariant
+from shop import db_router
 from shop.api.permissions import (
     IsMerchantOrStaff,
     ReadOnlyOrMerchant,
@@ -174,6 +175,7 @@ class ProductViewSet(
             return super().list(request, *args, **kwargs)
         if data is not None:
             return Response(data)
+        db_router.pin_reads()  # what is cached must not come from a lagging replica
         response = super().list(request, *args, **kwargs)
         if response.status_code == 200:
             with suppress(CacheUnavailable):
@@ -189,6 +191,7 @@ class ProductViewSet(
         except CacheUnavailable:
             return super().retrieve(request, *args, **kwargs)
         if pk is None:
+            db_router.pin_reads()  # what is cached must not come from a lagging replica
             pk = (
                 self.get_queryset()
                 .filter(slug=slug)
@@ -213,6 +216,7 @@ class ProductViewSet(
             return super().retrieve(request, *args, **kwargs)
         if data is not None and data.get("slug") == slug:
             return Response(data)
+        db_router.pin_reads()
         product = self.get_queryset().filter(slug=slug).first()
         if product is None:
             raise exceptions.NotFound()

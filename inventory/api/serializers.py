@@ -99,8 +99,10 @@ class InventorySummarySerializer(serializers.Serializer):
     units_available = serializers.IntegerField()
     alerts_low = serializers.IntegerField()
     alerts_out = serializers.IntegerField()
+    # No max_digits: up to MAX_ON_HAND units at MAX_UNIT_PRICE per stock row is more than any
+    # fixed width holds, and DRF refuses to render a value wider than max_digits (a 500).
     stock_value = serializers.DecimalField(
-        max_digits=16,
+        max_digits=None,
         decimal_places=2,
         help_text=_("On-hand units at cost price; variants without a cost price count as 0."),
     )

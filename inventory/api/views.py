@@ -148,11 +148,11 @@ class InventorySummaryView(generics.GenericAPIView):
                 Sum(
                     ExpressionWrapper(
                         F("quantity") * F("variant__cost_price"),
-                        output_field=DecimalField(max_digits=16, decimal_places=2),
+                        output_field=DecimalField(max_digits=None, decimal_places=2),
                     )
                 ),
                 Decimal("0"),
-                output_field=DecimalField(max_digits=16, decimal_places=2),
+                output_field=DecimalField(max_digits=None, decimal_places=2),
             ),
         )
         alerts = StockAlert.objects.filter(resolved_at__isnull=True).aggregate(

@@ -293,6 +293,22 @@ class TestLowStockAndSummary:
             "stock_value": "500.00",  # 40 units at 12.50; no cost price counts 0
         }
 
+    def test_summary_values_the_largest_stock_the_shop_can_hold(self, staff_client, warehouse):
+        """Units on hand go up to MAX_ON_HAND and cost prices up to MAX_UNIT_PRICE: the value of
+        such stock has more digits than one order's money, and the summary must still show it."""
+        from shop.money import max_unit_price
+
+        dear = VariantFactory(cost_price=max_unit_price())
+        services.stock_receive(dear, warehouse, services.MAX_ON_HAND)
+        services.stock_receive(VariantFactory(cost_price=max_unit_price()), warehouse, 3)
+
+        response = staff_client.get("/api/v1/inventory/summary/")
+
+        assert response.status_code == 200
+        expected = max_unit_price() * (services.MAX_ON_HAND + 3)
+        assert Decimal(response.data["stock_value"]) == expected
+        assert response.data["units_on_hand"] == services.MAX_ON_HAND + 3
+
 
 def test_jwt_merchant_without_group_still_allowed(stocked):
     from accounts.tests.factories import UserFactory

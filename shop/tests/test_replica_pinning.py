@@ -198,3 +198,144 @@ def test_a_celery_task_starts_unpinned_and_restores_the_scope(replica):
     assert router.db_for_read(Order) == "default"
     db_router.task_scope_end(task_id="t1", task=task)
     assert db_router.pinned()  # the earlier scope, untouched
+
+
+# --- Logins and tokens ------------------------------------------------------------------------------
+
+LOGIN = "/api/v1/auth/token/"
+ME = "/api/v1/auth/me/"
+
+
+def test_a_login_checks_the_password_the_primary_has(replica):
+    """A password changed a moment ago (say, because it was stolen): the replica still holds the
+    old hash. The old password must not log in, the new one must."""
+    user = UserFactory(username="ann")
+    user.set_password("old-Secret-1")
+    user.save()
+    user.save(using=REPLICA, force_insert=True)  # the replica knows the old password
+    user.set_password("new-Secret-2")
+    user.save(update_fields=["password"])  # the primary only
+    db_router.begin()
+
+    stolen = client().post(LOGIN, {"username": "ann", "password": "old-Secret-1"})
+    assert stolen.status_code == 401
+    assert "refresh" not in stolen.data
+    fresh = client().post(LOGIN, {"username": "ann", "password": "new-Secret-2"})
+    assert fresh.status_code == 200, fresh.data
+
+
+def test_a_new_account_logs_in_and_reads_itself(replica):
+    """Register, log in, read the profile: three requests of a cookie-less app within a second,
+    while the replica has not seen the account yet."""
+    db_router.begin()
+    registered = client().post(
+        "/api/v1/auth/register/",
+        {"username": "newbie", "email": "newbie@example.com", "password": "A-long-pass-42"},
+    )
+    assert registered.status_code == 201, registered.data
+    tokens = client().post(LOGIN, {"username": "newbie", "password": "A-long-pass-42"})
+    assert tokens.status_code == 200, tokens.data
+
+    me = client(HTTP_AUTHORIZATION=f"Bearer {tokens.data['access']}").get(ME)
+    assert (me.status_code, me.data.get("username")) == (200, "newbie")
+
+    # A refreshed pair reads its own account too (the refresh wrote the blacklist).
+    pair = client().post("/api/v1/auth/token/refresh/", {"refresh": tokens.data["refresh"]})
+    assert pair.status_code == 200, pair.data
+    me = client(HTTP_AUTHORIZATION=f"Bearer {pair.data['access']}").get(ME)
+    assert (me.status_code, me.data.get("username")) == (200, "newbie")
+
+
+# --- Tasks enqueued by a commit ---------------------------------------------------------------------
+
+
+def test_the_order_mail_task_reads_the_order_the_request_just_placed(variant, mailoutbox):
+    """A worker picks the task up right after the commit: the replica may not have the order yet,
+    and the mail must not be skipped for it."""
+    from orders.tasks import order_email_send
+
+    user = UserFactory(email="buyer@example.com")
+    cart = services.cart_get_or_create(user=user)
+    services.cart_item_add(cart, variant_id=variant.pk, quantity=1)
+    order = services.order_place(
+        user, cart=cart, shipping_address=ADDRESS, payment_method="sandbox"
+    )
+    mailoutbox.clear()
+    db_router.begin()  # a worker thread: nothing written yet
+
+    run = order_email_send.apply(args=[order.pk, "shipped"])
+    assert (run.successful(), run.result) == (True, True)
+    assert [m.to for m in mailoutbox] == [["buyer@example.com"]]
+    assert not db_router.pinned()  # the task's scope ended with it
+
+
+def test_the_stock_alert_task_sees_the_stock_change_that_enqueued_it(variant):
+    from inventory.models import StockAlert
+    from inventory.tasks import stock_alerts_check_task
+
+    stock = variant.stocks.using("default").get()
+    stock.low_stock_threshold = 20  # 10 on hand: low
+    stock.save(update_fields=["low_stock_threshold"])
+    StockAlert.objects.all().delete()
+    db_router.begin()
+
+    assert stock_alerts_check_task.apply(args=[[stock.pk]]).successful()
+    assert list(StockAlert.objects.using("default").values_list("stock_id", "level")) == [
+        (stock.pk, StockAlert.Level.LOW)
+    ]
+
+
+# --- Cached catalogue answers -----------------------------------------------------------------------
+
+
+def _on_the_replica(*objects):
+    for obj in objects:
+        obj.save(using=REPLICA, force_insert=True)
+
+
+def test_a_lagging_replica_read_is_never_cached_for_the_next_hour(replica):
+    """A price change invalidates the cached product on commit; the next shopper's read must not
+    rebuild the cache from a replica that has not seen the change yet, or the old price is served
+    for CATALOG_DETAIL_CACHE_SECONDS (an hour) after the replica caught up, while checkout charges
+    the new one."""
+    from catalog.models import ProductVariant
+    from catalog.services import variant_update
+    from catalog.tests.factories import VariantFactory as Factory
+
+    variant = Factory(price="10.00")
+    product = variant.product
+    _on_the_replica(product.category, product.brand, product, variant)
+    slug = product.slug
+    detail = f"/api/v1/products/{slug}/"
+    db_router.begin()
+    assert client().get(detail).data["variants"][0]["price"] == "10.00"  # cached
+
+    variant_update(ProductVariant.objects.using("default").get(pk=variant.pk), price="12.00")
+    db_router.begin()
+    client().get(detail)  # a shopper, while the replica lags
+    client().get("/api/v1/products/")
+    # The replica catches up.
+    ProductVariant.objects.using(REPLICA).filter(pk=variant.pk).update(price="12.00")
+    type(product).objects.using(REPLICA).filter(pk=product.pk).update(price="12.00")
+
+    assert client().get(detail).data["variants"][0]["price"] == "12.00"
+    listed = client().get("/api/v1/products/").data["results"]
+    assert [(p["slug"], p["price"]) for p in listed] == [(slug, "12.00")]
+
+
+def test_the_periodic_alert_check_does_not_resolve_alerts_from_a_lagging_replica(variant):
+    """The periodic run decides from what it reads which alerts to resolve: a replica that has not
+    seen the sale yet must not make it close the alert that sale raised."""
+    from inventory.models import StockAlert
+    from inventory.services import stock_alerts_check
+    from inventory.tasks import low_stock_check
+
+    stock = variant.stocks.using("default").get()
+    stock.low_stock_threshold = 20  # 10 on hand: low
+    stock.save(update_fields=["low_stock_threshold"])
+    stock_alerts_check([stock.pk])
+    db_router.begin()
+
+    assert low_stock_check.apply().successful()
+    alert = StockAlert.objects.using("default").get()
+    assert (alert.stock_id, alert.level, alert.resolved_at) == (stock.pk, "low", None)
