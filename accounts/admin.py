@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import services
 from accounts.models import Address, User
-from shop.admin_mixins import EditedFieldsAdminMixin
+from core.admin import EditedFieldsAdminMixin
 
 
 class AddressInline(admin.TabularInline):

@@ -26,8 +26,8 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from accounts.models import Address, User
 from accounts.roles import MERCHANT_GROUP
 from accounts.throttling import password_check_limited
-from shop import db_router
-from shop.exceptions import DomainError, NotFound
+from core import db
+from core.exceptions import DomainError, NotFound
 
 logger = logging.getLogger(__name__)
 
@@ -242,10 +242,10 @@ def auth_tokens_for(user: User) -> dict[str, str]:
 
 def auth_tokens_pin(tokens: dict) -> dict:
     """The client's next requests carry this new access token, which no earlier pin knows: pin it
-    like any client that just wrote (shop.db_router), so they read the primary for a while. Else
+    like any client that just wrote (core.db), so they read the primary for a while. Else
     an account registered a second ago is "not found" by a lagging replica when the token that
     was just issued for it is used."""
-    db_router.pin_client_key("auth", f"Bearer {tokens['access']}")
+    db.pin_client_key("auth", f"Bearer {tokens['access']}")
     return tokens
 
 

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import queries, services
 from accounts.forms import AddressForm, LoginForm, ProfileForm, RegisterForm
-from shop.exceptions import NotFound
+from core.exceptions import NotFound
 
 
 class LoginView(auth_views.LoginView):

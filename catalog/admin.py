@@ -16,8 +16,8 @@ from django.utils.translation import ngettext
 from catalog import queries, services
 from catalog.cache import catalog_cache_invalidate
 from catalog.models import Brand, Category, Product, ProductImage, ProductVariant, Review
+from core.admin import EditedFieldsAdminMixin, edited_fields, save_edited
 from inventory.admin import StockInline
-from shop.admin_mixins import EditedFieldsAdminMixin, edited_fields, save_edited
 
 
 def _with_stock(queryset):

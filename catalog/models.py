@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from shop.money import validate_unit_price
+from core.money import validate_unit_price
 
 
 class Category(models.Model):
@@ -139,7 +139,7 @@ class ProductVariant(models.Model):
     )
     sku = models.CharField(_("SKU"), max_length=64, unique=True)
     name = models.CharField(_("name"), max_length=200, blank=True)
-    # validate_unit_price: MAX_UNIT_PRICE, so that a full cart line still fits an order (shop.money).
+    # validate_unit_price: MAX_UNIT_PRICE, so that a full cart line still fits an order (core.money).
     price = models.DecimalField(
         _("price"), max_digits=12, decimal_places=2, validators=[validate_unit_price]
     )

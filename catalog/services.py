@@ -27,11 +27,13 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from catalog.cache import catalog_cache_invalidate
 from catalog.models import Brand, Category, Product, ProductImage, ProductVariant, Review
 from catalog.queries import SEARCH_CONFIG, category_descendant_ids, product_in_stock_expression
-from shop.exceptions import Conflict, PermissionDenied
-from shop.money import AmountTooLarge, max_unit_price, unit_price_too_large
-from shop.transactions import on_commit_robust
+from core.exceptions import Conflict, PermissionDenied
+from core.money import AmountTooLarge, max_unit_price, money, unit_price_too_large
+from core.transactions import on_commit_robust
 
-CENT = Decimal("0.01")
+# Rating averages keep two decimals (rating_avg's column); a rating is not money, so it is rounded
+# like Decimal does by default (half-even), not with core.money.money().
+RATING_STEP = Decimal("0.01")
 THUMBNAIL_SIZE = (400, 400)
 # Default cap on an image's pixels (settings.IMAGE_MAX_PIXELS): 40 Mpx is a large camera photo,
 # and decoding one takes ~160 MB; Pillow's own limit (~89 Mpx warns, ~179 Mpx refuses) is far more.
@@ -73,10 +75,6 @@ def _invalidate_on_commit(product_ids: Iterable[int]) -> None:
     """Forget cached answers once the write is durable. Robust: a cache error after the commit is
     logged, never turned into an error for a write that is already saved (answers expire anyway)."""
     on_commit_robust(catalog_cache_invalidate, sorted({int(pk) for pk in product_ids}))
-
-
-def _quantize(value: Decimal | None) -> Decimal | None:
-    return None if value is None else Decimal(value).quantize(CENT)
 
 
 def unique_slug(model, text: str, *, exclude_pk: int | None = None, max_length: int = 200) -> str:
@@ -315,7 +313,7 @@ def _variant_save(variant: ProductVariant, data: dict) -> ProductVariant:
                     _("A price may be at most %(max)s.") % {"max": max_unit_price()},
                     extra={"field": name, "max_amount": str(max_unit_price())},
                 )
-            value = _quantize(value)
+            value = None if value is None else money(value)
         setattr(variant, name, value)
     variant.full_clean(exclude=["product"])
     if variant.pk is None:
@@ -647,7 +645,9 @@ def product_refresh_rating(product: Product) -> Product:
     )
     product.review_count = stats["count"]
     product.rating_avg = (
-        Decimal(str(stats["avg"])).quantize(CENT) if stats["avg"] is not None else Decimal("0.00")
+        Decimal(str(stats["avg"])).quantize(RATING_STEP)
+        if stats["avg"] is not None
+        else Decimal("0.00")
     )
     Product.objects.filter(pk=product.pk).update(
         rating_avg=product.rating_avg, review_count=product.review_count

@@ -8,11 +8,11 @@ from django.db import transaction
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import EditedFieldsAdminMixin, edited_fields
+from core.exceptions import DomainError
 from inventory import services
 from inventory.exceptions import InvalidStockChange
 from inventory.models import Allocation, Stock, StockAlert, StockMovement, Warehouse
-from shop.admin_mixins import EditedFieldsAdminMixin, edited_fields
-from shop.exceptions import DomainError
 
 
 class StockInline(admin.TabularInline):
@@ -48,7 +48,7 @@ class WarehouseAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         # Also for list_editable: (de)activating a warehouse changes which products are in stock.
-        # A change writes only the edited fields, like every admin edit (shop.admin_mixins).
+        # A change writes only the edited fields, like every admin edit (core.admin).
         services.warehouse_save(
             obj, fields=edited_fields(obj, form.changed_data) if change else None
         )

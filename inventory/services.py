@@ -31,6 +31,8 @@ from django.utils.translation import gettext as _
 
 from catalog.cache import catalog_cache_invalidate
 from catalog.services import products_refresh_after_warehouse_change, products_refresh_in_stock
+from core.exceptions import Conflict
+from core.transactions import on_commit_robust
 from inventory.exceptions import (
     InsufficientStock,
     InvalidStockChange,
@@ -38,8 +40,6 @@ from inventory.exceptions import (
     StockChanged,
 )
 from inventory.models import Allocation, Stock, StockAlert, StockMovement, Warehouse
-from shop.exceptions import Conflict
-from shop.transactions import on_commit_robust
 
 if TYPE_CHECKING:
     from catalog.models import ProductVariant
@@ -552,7 +552,7 @@ def stock_alerts_check(stock_ids: Iterable[int] | None = None) -> dict[str, int]
             .filter(alert_scope, resolved_at__isnull=True)
             .order_by("pk")
         )
-        # Read in the transaction, so from the primary (shop.db_router), after the lock: alerts are
+        # Read in the transaction, so from the primary (core.db), after the lock: alerts are
         # resolved by what this reads, and a lagging replica would close the alert of a sale that
         # it has not seen yet.
         low = dict(

@@ -10,10 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.admin import EditedFieldsAdminMixin
+from core.exceptions import DomainError
 from orders import services
 from orders.models import Cart, CartItem, Order, OrderEvent, OrderLine, Shipment
-from shop.admin_mixins import EditedFieldsAdminMixin
-from shop.exceptions import DomainError
 
 
 class _ReadOnlyInline(admin.TabularInline):

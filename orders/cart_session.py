@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from shop.exceptions import DomainError
+from core.exceptions import DomainError
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ def request_cart_token(request) -> str | None:
 
 def remember_cart_token(request, token) -> None:
     """Keep a page visitor's guest token in their session (API clients use the header instead)."""
-    from shop.db_router import pin_client_key
+    from core.db import pin_client_key
 
     # A new guest cart's token comes back in the body; the client's next request sends it as
     # X-Cart-Token, and must read the cart it just wrote from the primary.

@@ -2,8 +2,8 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from shop.exceptions import Conflict, DomainError, NotFound
-from shop.money import AmountTooLarge  # noqa: F401  (raised by carts and checkout too)
+from core.exceptions import Conflict, DomainError, NotFound
+from core.money import AmountTooLarge  # noqa: F401  (raised by carts and checkout too)
 
 
 class InvalidTransition(Conflict):

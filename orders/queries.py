@@ -21,15 +21,13 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, TruncDate
 
+from accounts.permissions import is_staff_user
 from catalog.models import ProductImage
 from catalog.queries import category_hidden_ids, variant_sellable
+from core.money import MONEY_MAX, ZERO, money
 from inventory.queries import variant_availability
 from orders.models import Cart, CartItem, Order, OrderEvent, OrderLine
-from orders.services import money
-from shop.api.permissions import is_staff_user
-from shop.money import MONEY_MAX
 
-ZERO = Decimal("0.00")
 PAID_STATUSES = (
     Order.PaymentStatus.PAID,
     Order.PaymentStatus.PARTIALLY_REFUNDED,

@@ -13,7 +13,7 @@ import secrets
 import uuid
 from collections import defaultdict
 from datetime import timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -24,6 +24,8 @@ from django.utils.translation import gettext as _
 from catalog.cache import catalog_cache_invalidate
 from catalog.models import Product, ProductVariant
 from catalog.queries import category_hidden_ids, variant_sellable
+from core.exceptions import NotFound
+from core.money import MONEY_MAX, ZERO, amount_too_large, money
 from inventory.exceptions import InsufficientStock
 from inventory.queries import variant_availability
 from inventory.services import stock_allocate, stock_release, stock_ship
@@ -55,11 +57,7 @@ from orders.models import (
     Shipment,
 )
 from promotions.services import CouponLine, coupon_quote, coupon_redeem, coupon_restore
-from shop.exceptions import NotFound
-from shop.money import MONEY_MAX, amount_too_large
 
-CENT = Decimal("0.01")
-ZERO = Decimal("0.00")
 KNOWN_GATEWAYS = ("alipay", "wechat", "sandbox")
 ADDRESS_REQUIRED = ("full_name", "phone", "province", "city", "street")
 ADDRESS_OPTIONAL = ("district", "postal_code", "country")
@@ -76,16 +74,6 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     Status.CANCELLED: frozenset(),
     Status.REFUNDED: frozenset(),
 }
-
-
-def money(value: Decimal | int | float | str | None) -> Decimal:
-    """An amount quantized to the cent, half-up. A float (what SQLite can hand back for an
-    aggregate) goes through its shortest repr: Decimal(2.675) is 2.67499... and would round down."""
-    if value is None:
-        value = ZERO
-    elif isinstance(value, float):
-        value = repr(value)
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 # --- Cart ---------------------------------------------------------------------------------------------

@@ -69,7 +69,7 @@ def orders_auto_confirm() -> int:
     return delivered
 
 
-@shared_task(reads_primary=True)  # the order its commit just wrote (shop.db_router)
+@shared_task(reads_primary=True)  # the order its commit just wrote (core.db)
 def order_email_send(order_id: int, kind: str) -> bool:
     """Mail the buyer about their order (placed, paid, shipped, cancelled), once per kind."""
     from orders.services import order_notification_send

@@ -2,9 +2,9 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.admin import EditedFieldsAdminMixin
 from promotions import queries
 from promotions.models import CouponTemplate, UserCoupon
-from shop.admin_mixins import EditedFieldsAdminMixin
 
 
 @admin.register(CouponTemplate)

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from shop.exceptions import Conflict, DomainError
+from core.exceptions import Conflict, DomainError
 
 
 class CouponNotFound(DomainError):

@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from catalog.queries import category_descendant_ids
+from core.money import ZERO, money
 from promotions.exceptions import (
     CouponExpired,
     CouponLimitReached,
@@ -28,9 +29,6 @@ from promotions.exceptions import (
     CouponUsed,
 )
 from promotions.models import CouponTemplate, UserCoupon
-
-CENT = Decimal("0.01")
-ZERO = Decimal("0.00")
 
 __all__ = [
     "CouponLine",
@@ -65,8 +63,7 @@ def coupon_discount(template: CouponTemplate, eligible: Decimal) -> Decimal:
         discount = eligible * template.value / Decimal(100)
         if template.max_discount is not None:
             discount = min(discount, template.max_discount)
-    discount = discount.quantize(CENT, rounding=ROUND_HALF_UP)
-    return max(ZERO, min(discount, eligible.quantize(CENT, rounding=ROUND_HALF_UP)))
+    return max(ZERO, min(money(discount), money(eligible)))
 
 
 def _eligible_amount(template: CouponTemplate, lines: Iterable[CouponLine]) -> Decimal | None:

@@ -10,7 +10,7 @@ class ShopConfig(AppConfig):
     def ready(self):
         from celery.signals import task_postrun, task_prerun
 
-        from shop import db_router, money  # noqa: F401  (money registers its settings check)
+        from shop import db_router
 
         # Each task is a pin scope of its own: reads after its writes go to the primary.
         task_prerun.connect(db_router.task_scope_begin, dispatch_uid="shop_db_pin_begin")

@@ -46,7 +46,8 @@ class RequestLogMiddleware:
 
 
 class PrimaryPinMiddleware:
-    """Keeps a client's reads on the primary for a few seconds after it wrote (shop.db_router).
+    """Keeps a client's reads on the primary for a few seconds after it wrote (core.db,
+    shop.db_router).
 
     A request starts pinned when the client wrote a moment ago: a browser carries the pin cookie;
     an API client without cookies is recognised by its Authorization header or guest cart token,
@@ -61,21 +62,22 @@ class PrimaryPinMiddleware:
         self.get_response = get_response
 
     def _keys(self, request) -> set[str]:
-        from shop import db_router
+        from core import db
 
         keys = set()
         authorization = request.headers.get("Authorization")
         if authorization:
-            keys.add(db_router.client_key("auth", authorization))
+            keys.add(db.client_key("auth", authorization))
         cart_token = request.headers.get("X-Cart-Token")
         if cart_token:
-            keys.add(db_router.client_key("cart", cart_token))
+            keys.add(db.client_key("cart", cart_token))
         return keys
 
     def __call__(self, request):
         from django.conf import settings
         from django.core.cache import cache
 
+        from core import db
         from shop import db_router
 
         if not db_router.replicas():
@@ -84,17 +86,17 @@ class PrimaryPinMiddleware:
         pinned = request.COOKIES.get(self.COOKIE) == "1"
         if not pinned and keys:
             pinned = bool(cache.get_many(list(keys)))
-        tokens = db_router.begin(pinned=pinned, client_keys=keys)
+        tokens = db.begin(pinned=pinned, client_keys=keys)
         try:
             response = self.get_response(request)
-            if db_router.wrote():
+            if db.wrote():
                 seconds = settings.DATABASE_PRIMARY_PIN_SECONDS
                 response.set_cookie(
                     self.COOKIE, "1", max_age=seconds, httponly=True, samesite="Lax"
                 )
-                keys = db_router._client_keys.get() or set()
+                keys = db.client_keys() or set()
                 if keys:
                     cache.set_many(dict.fromkeys(keys, 1), timeout=seconds)
             return response
         finally:
-            db_router.end(tokens)
+            db.end(tokens)

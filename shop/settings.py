@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django_prometheus",
     # The shop
     "shop",
+    "core",  # what the apps share: no models, the `money` template filter
     "accounts",
     "catalog",
     "inventory",
@@ -311,14 +312,14 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
-    "DEFAULT_PAGINATION_CLASS": "shop.api.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "shop.api.schema.AutoSchema",
-    "EXCEPTION_HANDLER": "shop.api.exceptions.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
     "DEFAULT_THROTTLE_RATES": _throttle_rates,
     # How many proxies append to X-Forwarded-For in front of us. 0 = trust only REMOTE_ADDR; DRF's
     # own default (None) would take the client-controlled header as is, and a login limiter keyed
@@ -402,7 +403,7 @@ CATALOG_DETAIL_CACHE_SECONDS = env.int("CATALOG_DETAIL_CACHE_SECONDS", default=6
 CATALOG_LIST_CACHE_SECONDS = env.int("CATALOG_LIST_CACHE_SECONDS", default=10 * 60)
 INVENTORY_LOW_STOCK_THRESHOLD = env.int("INVENTORY_LOW_STOCK_THRESHOLD", default=5)
 CART_MAX_LINE_QUANTITY = env.int("CART_MAX_LINE_QUANTITY", default=99)
-# The dearest unit price a variant may have (shop.money): 99 units of it, taxed and shipped, must fit
+# The dearest unit price a variant may have (core.money): 99 units of it, taxed and shipped, must fit
 # an order total (9,999,999,999.99); `manage.py check` says so when these settings disagree.
 MAX_UNIT_PRICE = Decimal(env.str("MAX_UNIT_PRICE", default="1000000.00"))
 CART_GUEST_RETENTION_DAYS = env.int("CART_GUEST_RETENTION_DAYS", default=30)

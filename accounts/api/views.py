@@ -21,7 +21,7 @@ from accounts.api.serializers import (
 )
 from accounts.models import Address
 from accounts.throttling import client_ip
-from shop.api.schema import ErrorSerializer
+from core.api.schema import ErrorSerializer
 
 ERROR = OpenApiResponse(ErrorSerializer)
 TAG = ["auth"]

@@ -3,7 +3,7 @@ import pytest
 from accounts import services
 from accounts.models import Address
 from accounts.tests.factories import AddressFactory
-from shop.tests.state import db_state
+from core.testing.state import db_state
 
 pytestmark = pytest.mark.django_db
 
@@ -140,7 +140,7 @@ def test_list_query_count_is_constant(user_client, user, django_assert_max_num_q
 
 
 def test_service_refuses_other_users_address(user, other_user):
-    from shop.exceptions import NotFound
+    from core.exceptions import NotFound
 
     theirs = services.address_create(other_user, **NEW)
     with pytest.raises(NotFound):

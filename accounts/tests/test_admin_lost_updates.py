@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts import services
 from accounts.models import Address, User
 from accounts.tests.factories import DEFAULT_PASSWORD, AddressFactory, UserFactory
-from shop.tests.admin_race import change_form_data, race_admin_save
+from core.testing.admin_race import change_form_data, race_admin_save
 
 NEW_PASSWORD = "Another-long-pass-42"
 

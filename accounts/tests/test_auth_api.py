@@ -4,7 +4,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from accounts.models import User
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from conftest import bearer
-from shop.tests.state import db_state
+from core.testing.state import db_state
 
 pytestmark = pytest.mark.django_db
 

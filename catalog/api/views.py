@@ -13,20 +13,20 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from catalog import cache as catalog_cache
-from catalog import queries, services
-from catalog.api import serializers as s
-from catalog.api.filters import ProductFilter
-from catalog.cache import CacheUnavailable, cache_call
-from catalog.models import Category, Product, ProductImage, ProductVariant
-from shop import db_router
-from shop.api.permissions import (
+from accounts.permissions import (
     IsMerchantOrStaff,
     ReadOnlyOrMerchant,
     ReadOnlyOrStaff,
     is_merchant_or_staff,
     is_staff_user,
 )
+from catalog import cache as catalog_cache
+from catalog import queries, services
+from catalog.api import serializers as s
+from catalog.api.filters import ProductFilter
+from catalog.cache import CacheUnavailable, cache_call
+from catalog.models import Category, Product, ProductImage, ProductVariant
+from core import db
 
 ERROR = OpenApiResponse(description="Domain error: {code, detail}")
 INCLUDE_INACTIVE = OpenApiParameter(
@@ -175,7 +175,7 @@ class ProductViewSet(
             return super().list(request, *args, **kwargs)
         if data is not None:
             return Response(data)
-        db_router.pin_reads()  # what is cached must not come from a lagging replica
+        db.pin_reads()  # what is cached must not come from a lagging replica
         response = super().list(request, *args, **kwargs)
         if response.status_code == 200:
             with suppress(CacheUnavailable):
@@ -191,7 +191,7 @@ class ProductViewSet(
         except CacheUnavailable:
             return super().retrieve(request, *args, **kwargs)
         if pk is None:
-            db_router.pin_reads()  # what is cached must not come from a lagging replica
+            db.pin_reads()  # what is cached must not come from a lagging replica
             pk = (
                 self.get_queryset()
                 .filter(slug=slug)
@@ -216,7 +216,7 @@ class ProductViewSet(
             return super().retrieve(request, *args, **kwargs)
         if data is not None and data.get("slug") == slug:
             return Response(data)
-        db_router.pin_reads()
+        db.pin_reads()
         product = self.get_queryset().filter(slug=slug).first()
         if product is None:
             raise exceptions.NotFound()

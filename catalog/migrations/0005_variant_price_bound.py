@@ -2,7 +2,7 @@
 
 from django.db import migrations, models
 
-import shop.money
+import core.money
 
 
 class Migration(migrations.Migration):
@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
                 decimal_places=2,
                 max_digits=12,
                 null=True,
-                validators=[shop.money.validate_unit_price],
+                validators=[core.money.validate_unit_price],
                 verbose_name="compare-at price",
             ),
         ),
@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
                 decimal_places=2,
                 max_digits=12,
                 null=True,
-                validators=[shop.money.validate_unit_price],
+                validators=[core.money.validate_unit_price],
                 verbose_name="cost price",
             ),
         ),
@@ -41,7 +41,7 @@ class Migration(migrations.Migration):
             field=models.DecimalField(
                 decimal_places=2,
                 max_digits=12,
-                validators=[shop.money.validate_unit_price],
+                validators=[core.money.validate_unit_price],
                 verbose_name="price",
             ),
         ),

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from catalog import services
 from catalog.models import Brand, Product, ProductVariant
 from catalog.tests.conftest import deliver
-from shop.tests.admin_race import change_form_data, race_admin_save
+from core.testing.admin_race import change_form_data, race_admin_save
 
 
 def product_url(product):

@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 
 from catalog.services import products_set_flags
-from shop.templatetags.money import money
+from core.templatetags.money import money
 
 pytestmark = pytest.mark.django_db
 

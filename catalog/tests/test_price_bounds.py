@@ -1,4 +1,4 @@
-"""Prices are bounded by MAX_UNIT_PRICE wherever they are written (shop.money)."""
+"""Prices are bounded by MAX_UNIT_PRICE wherever they are written (core.money)."""
 
 from decimal import Decimal
 
@@ -7,7 +7,7 @@ from django.test import Client
 
 from catalog import services
 from catalog.models import ProductVariant
-from shop.money import AmountTooLarge
+from core.money import AmountTooLarge
 
 pytestmark = pytest.mark.django_db
 

@@ -3,8 +3,8 @@ from django import forms
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
+from core.api.filters import IdFilter
 from inventory.models import Stock, StockMovement
-from shop.api.filters import IdFilter
 
 
 class StrictBooleanField(forms.Field):

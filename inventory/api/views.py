@@ -11,12 +11,13 @@ from rest_framework import generics, mixins, permissions, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.permissions import IsMerchantOrStaff, is_merchant_or_staff, is_staff_user
+from core.exceptions import Conflict
+from core.money import money
 from inventory import services
 from inventory.api import serializers as s
 from inventory.api.filters import MovementFilter, StockFilter
 from inventory.models import Stock, StockAlert, StockMovement, Warehouse
-from shop.api.permissions import IsMerchantOrStaff, is_merchant_or_staff, is_staff_user
-from shop.exceptions import Conflict
 
 ERROR = OpenApiResponse(description="Domain error: {code, detail}")
 
@@ -160,7 +161,7 @@ class InventorySummaryView(generics.GenericAPIView):
             alerts_out=Count("pk", filter=Q(level=StockAlert.Level.OUT)),
         )
         totals["units_available"] = totals["units_on_hand"] - totals["units_allocated"]
-        totals["stock_value"] = Decimal(totals["stock_value"]).quantize(Decimal("0.01"))
+        totals["stock_value"] = money(totals["stock_value"])
         return Response(
             s.InventorySummarySerializer({**totals, **alerts}).data, status=status.HTTP_200_OK
         )

@@ -9,11 +9,11 @@ from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 
 from accounts.tests.factories import UserFactory
+from core.testing.admin_race import change_form_data, race_admin_save
 from inventory import services
 from inventory.models import Stock
 from inventory.tests.factories import OrderFactory, OrderLineFactory
 from inventory.tests.helpers import assert_invariants
-from shop.tests.admin_race import change_form_data, race_admin_save
 
 
 def change_url(stock):

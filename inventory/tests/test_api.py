@@ -7,11 +7,11 @@ from rest_framework.test import APIClient
 
 from catalog.tests.factories import VariantFactory
 from conftest import bearer
+from core.testing.state import db_state
 from inventory import services
 from inventory.models import Stock, StockMovement
 from inventory.tests.factories import order_with_lines
 from inventory.tests.helpers import assert_invariants
-from shop.tests.state import db_state
 
 pytestmark = pytest.mark.django_db
 
@@ -296,7 +296,7 @@ class TestLowStockAndSummary:
     def test_summary_values_the_largest_stock_the_shop_can_hold(self, staff_client, warehouse):
         """Units on hand go up to MAX_ON_HAND and cost prices up to MAX_UNIT_PRICE: the value of
         such stock has more digits than one order's money, and the summary must still show it."""
-        from shop.money import max_unit_price
+        from core.money import max_unit_price
 
         dear = VariantFactory(cost_price=max_unit_price())
         services.stock_receive(dear, warehouse, services.MAX_ON_HAND)

@@ -10,6 +10,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.permissions import is_merchant_or_staff, is_staff_user
+from core.exceptions import NotFound, PermissionDenied
 from orders import services
 from orders.api.serializers import (
     CartItemAddSerializer,
@@ -28,8 +30,6 @@ from orders.api.serializers import (
 from orders.cart_session import remember_cart_token, request_cart_token
 from orders.models import Cart, Order
 from orders.queries import cart_view, order_events, order_list, order_statistics
-from shop.api.permissions import is_merchant_or_staff, is_staff_user
-from shop.exceptions import NotFound, PermissionDenied
 
 CART_TOKEN_HEADER = OpenApiParameter(
     "X-Cart-Token",

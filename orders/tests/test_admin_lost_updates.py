@@ -8,11 +8,11 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from core.testing.admin_race import change_form_data, race_admin_save
 from orders import services
 from orders.models import Order, OrderEvent
 from orders.tasks import orders_expire
 from orders.tests.helpers import stock_of
-from shop.tests.admin_race import change_form_data, race_admin_save
 
 
 def change_url(order):

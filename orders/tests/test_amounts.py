@@ -8,11 +8,11 @@ from django.core.checks import run_checks
 from django.utils import timezone
 
 from catalog.models import ProductVariant
+from core.money import MONEY_MAX, AmountTooLarge
 from inventory.models import Allocation
 from orders import services
 from orders.models import Cart, CartItem, Order, OrderLine
 from orders.tests.helpers import ADDRESS, stock_of
-from shop.money import MONEY_MAX, AmountTooLarge
 
 pytestmark = pytest.mark.django_db
 

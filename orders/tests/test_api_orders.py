@@ -4,9 +4,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from core.testing.state import db_state
 from orders.models import Order
 from orders.tests.helpers import at_status, stock_of
-from shop.tests.state import db_state
 
 pytestmark = pytest.mark.django_db
 
@@ -350,7 +350,7 @@ def test_statistics_round_half_up(kept, average, user, user_client):
 
 
 def test_money_rounds_half_up_and_reads_floats_by_their_repr():
-    from orders.services import money
+    from core.money import money
 
     assert money(Decimal("0.005")) == Decimal("0.01")
     assert money(Decimal("0.125")) == Decimal("0.13")

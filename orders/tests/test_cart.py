@@ -6,10 +6,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from core.testing.state import db_state
 from orders import services
 from orders.models import Cart, CartItem
 from orders.tests.helpers import ADDRESS
-from shop.tests.state import db_state
 
 pytestmark = pytest.mark.django_db
 

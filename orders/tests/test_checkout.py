@@ -5,6 +5,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.tests.factories import AddressFactory, UserFactory
+from core.testing.state import db_state
 from inventory.models import Allocation
 from orders import services
 from orders.exceptions import IdempotencyKeyInvalid, IdempotencyKeyReused
@@ -12,7 +13,6 @@ from orders.models import CartItem, Order, OrderEvent, OrderLine
 from orders.tests.helpers import ADDRESS, stock_of
 from promotions.exceptions import CouponUsed
 from promotions.models import UserCoupon
-from shop.tests.state import db_state
 
 pytestmark = pytest.mark.django_db
 

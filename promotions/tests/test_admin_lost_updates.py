@@ -7,11 +7,11 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from accounts.tests.factories import UserFactory
+from core.testing.admin_race import change_form_data, race_admin_save
 from promotions.exceptions import CouponSoldOut
 from promotions.models import UserCoupon
 from promotions.services import coupon_claim
 from promotions.tests.factories import CouponTemplateFactory
-from shop.tests.admin_race import change_form_data, race_admin_save
 
 
 def change_url(template):

@@ -7,9 +7,9 @@ from django.utils import timezone
 
 from catalog.tests.factories import CategoryFactory
 from conftest import bearer
+from core.testing.state import db_state
 from promotions.models import UserCoupon
 from promotions.tests.factories import CouponTemplateFactory, OrderFactory, UserCouponFactory
-from shop.tests.state import db_state
 
 pytestmark = pytest.mark.django_db
 

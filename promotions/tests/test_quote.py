@@ -7,10 +7,10 @@ import pytest
 from django.utils import timezone
 
 from catalog.tests.factories import CategoryFactory
+from core.exceptions import DomainError
 from promotions.models import CouponTemplate, UserCoupon
 from promotions.services import CouponLine, coupon_quote
 from promotions.tests.factories import CouponTemplateFactory, UserCouponFactory
-from shop.exceptions import DomainError
 
 pytestmark = pytest.mark.django_db
 

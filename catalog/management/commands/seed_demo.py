@@ -21,9 +21,9 @@ from tqdm import tqdm
 from catalog import services
 from catalog.cache import catalog_cache_invalidate
 from catalog.models import Brand, Category, Product, ProductImage, ProductVariant
+from core.money import money
 
 BATCH = 500
-CENT = Decimal("0.01")
 
 # (slug, 中文, English, children...) — three levels; products go into the leaves.
 TREE = [
@@ -277,12 +277,10 @@ class Command(BaseCommand):
             variants = []
             for c, (czh, cen, _rgb) in enumerate(colours):
                 for size in sizes:
-                    price = (
+                    price = money(
                         base + Decimal(10 * c) + (Decimal(5) if size in ("L", "XL") else 0)
-                    ).quantize(CENT)
-                    compare = (
-                        (price * Decimal("1.25")).quantize(CENT) if rnd.random() < 0.3 else None
                     )
+                    compare = money(price * Decimal("1.25")) if rnd.random() < 0.3 else None
                     attrs = {"colour": cen, "颜色": czh}
                     if size:
                         attrs["size"] = size
@@ -292,7 +290,7 @@ class Command(BaseCommand):
                             "name": f"{czh} {cen}" + (f" / {size}" if size else ""),
                             "price": price,
                             "compare_at_price": compare,
-                            "cost_price": (price * Decimal("0.6")).quantize(CENT),
+                            "cost_price": money(price * Decimal("0.6")),
                             "attributes": attrs,
                             "sort_order": len(variants),
                         }

@@ -1,4 +1,9 @@
-"""Bounds of money amounts: what the money columns (max_digits=12, decimal_places=2) can hold.
+"""Money: amounts are Decimals to the cent, rounded half-up, and bounded by their columns.
+
+`money()` is the one way to round an amount (a price times a quantity, a tax, a discount, an
+aggregate). `money_display()` is how a page shows one (the `money` template filter).
+
+Bounds of money amounts: what the money columns (max_digits=12, decimal_places=2) can hold.
 
 Every price, order line and order amount is stored in such a column, so an amount above
 `MONEY_MAX` cannot be written (PostgreSQL: numeric overflow) and cannot be shown (DRF's DecimalField
@@ -13,18 +18,46 @@ refuses to render it): left unchecked it turns into a 500 on every later read. T
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.checks import Error, register
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from shop.exceptions import DomainError
+from core.exceptions import DomainError
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
 
 MONEY_MAX_DIGITS = 12
 MONEY_DECIMAL_PLACES = 2
-MONEY_MAX = Decimal(10 ** (MONEY_MAX_DIGITS - MONEY_DECIMAL_PLACES)) - Decimal("0.01")
+MONEY_MAX = Decimal(10 ** (MONEY_MAX_DIGITS - MONEY_DECIMAL_PLACES)) - CENT
+
+
+def money(value: Decimal | int | float | str | None) -> Decimal:
+    """An amount quantized to the cent, half-up (a bare quantize() would round half to even:
+    0.005 -> 0.00). None is 0.00. A float (what SQLite can hand back for an aggregate) goes through
+    its shortest repr: Decimal(2.675) is 2.67499... and would round down."""
+    if value is None:
+        value = ZERO
+    elif isinstance(value, float):
+        value = repr(value)
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def money_display(value) -> str:
+    """`1234.5` -> `¥1,234.50`: the shop currency, two decimals, thousands grouped by comma (as
+    Chinese and English shops both write prices, whatever the page language). Nothing to show
+    (None, "", not a number) is ""."""
+    if value is None or value == "":
+        return ""
+    try:
+        amount = money(str(value))
+    except (InvalidOperation, ValueError):
+        return ""
+    sign = "-" if amount < 0 else ""
+    return f"{sign}{settings.SHOP_CURRENCY_SYMBOL}{abs(amount):,.2f}"
 
 
 class AmountTooLarge(DomainError):

@@ -5,14 +5,14 @@ expired bearer token (401, even where anonymous access is allowed), a missing pe
 token (403), an unknown id or page (404), an unsupported content type (415), a throttle (429).
 `AutoSchema` adds these to each operation where the view's own configuration makes them possible,
 so the schema tells clients the truth without every view repeating it, and gives each error
-response the body the exception handler really sends (shop/api/exceptions.py).
+response the body the exception handler really sends (core/api/exceptions.py).
 """
 
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework import authentication, permissions, serializers
 
-from shop.api.permissions import ReadOnlyOrMerchant, ReadOnlyOrStaff
+from core.api.permissions import ReadOpenPermission
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 BODY_METHODS = {"POST", "PUT", "PATCH"}
@@ -21,7 +21,8 @@ OPEN_PERMISSIONS = (
     permissions.IsAuthenticated,
     permissions.IsAuthenticatedOrReadOnly,
 )
-READ_OPEN_PERMISSIONS = (ReadOnlyOrMerchant, ReadOnlyOrStaff)
+# Open to reads by anyone, e.g. accounts.permissions.ReadOnlyOrMerchant.
+READ_OPEN_PERMISSIONS = (ReadOpenPermission,)
 
 
 class ErrorSerializer(serializers.Serializer):
