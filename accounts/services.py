@@ -23,11 +23,20 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from accounts.exceptions import (
+    AccountDisabled,
+    AddressNotFound,
+    RefreshTokenInvalid,
+    RefreshTokenNotOwned,
+    WeChatCodeInvalid,
+    WeChatNotConfigured,
+    WeChatUnavailable,
+)
 from accounts.models import Address, User
 from accounts.roles import MERCHANT_GROUP
 from accounts.throttling import password_check_limited
 from core import db
-from core.exceptions import DomainError, NotFound
+from core.exceptions import DomainError
 
 logger = logging.getLogger(__name__)
 
@@ -222,18 +231,6 @@ def staff_account_ensure(
 # --- JWT tokens --------------------------------------------------------------------------------------
 
 
-class RefreshTokenInvalid(DomainError):
-    status_code = 401
-    code = "token_not_valid"
-    default_detail = _("The refresh token is invalid, expired or already used.")
-
-
-class RefreshTokenNotOwned(DomainError):
-    status_code = 400
-    code = "refresh_token_not_owned"
-    default_detail = _("This refresh token does not belong to you.")
-
-
 def auth_tokens_for(user: User) -> dict[str, str]:
     """A fresh refresh token (recorded as outstanding, so it can be blacklisted) and its access token."""
     refresh = RefreshToken.for_user(user)
@@ -313,24 +310,6 @@ def auth_logout(user: User, raw_refresh: str) -> None:
 # --- WeChat mini-program login ----------------------------------------------------------------------
 
 
-class WeChatNotConfigured(DomainError):
-    status_code = 503
-    code = "wechat_not_configured"
-    default_detail = _("WeChat login is not configured.")
-
-
-class WeChatCodeInvalid(DomainError):
-    status_code = 400
-    code = "wechat_code_invalid"
-    default_detail = _("The WeChat login code is invalid or expired.")
-
-
-class WeChatUnavailable(DomainError):
-    status_code = 502
-    code = "wechat_unavailable"
-    default_detail = _("WeChat could not be reached. Please try again.")
-
-
 # WeChat openids are 28 URL-safe base64 characters today; the column allows 64. Anything else is
 # refused before it reaches the database (a DataError) or a placeholder e-mail address.
 WECHAT_OPENID_RE = re.compile(
@@ -401,7 +380,7 @@ def _wechat_placeholder_email(openid: str) -> str:
 
 def _wechat_login_of(user: User, *, created: bool) -> WeChatLogin:
     if not user.is_active:
-        raise DomainError(_("This account is disabled."), code="account_disabled")
+        raise AccountDisabled()
     return WeChatLogin(user=user, created=created)
 
 
@@ -443,7 +422,7 @@ def _address_for(user: User, address_id: int, *, lock: bool = False) -> Address:
     address = qs.filter(pk=address_id).first()
     if address is None:
         # Someone else's address is "not found", not "forbidden": ids are not an oracle.
-        raise NotFound(_("Address not found."), code="address_not_found")
+        raise AddressNotFound()
     return address
 
 

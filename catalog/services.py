@@ -25,9 +25,14 @@ from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from catalog.cache import catalog_cache_invalidate
+from catalog.exceptions import (
+    AlreadyReviewed,
+    CategoryHasChildren,
+    CategoryHasProducts,
+    NotABuyer,
+)
 from catalog.models import Brand, Category, Product, ProductImage, ProductVariant, Review
 from catalog.queries import SEARCH_CONFIG, category_descendant_ids, product_in_stock_expression
-from core.exceptions import Conflict, PermissionDenied
 from core.money import AmountTooLarge, max_unit_price, money, unit_price_too_large
 from core.transactions import on_commit_robust
 
@@ -586,15 +591,9 @@ def category_update(category: Category, **fields: Any) -> Category:
 def category_delete(category: Category) -> None:
     """Delete an empty leaf category. Products (even inactive) or children -> 409."""
     if Product.objects.filter(category=category).exists():
-        raise Conflict(
-            _("This category still has products; move them first."),
-            code="category_has_products",
-        )
+        raise CategoryHasProducts()
     if Category.objects.filter(parent=category).exists():
-        raise Conflict(
-            _("This category still has subcategories; move or delete them first."),
-            code="category_has_children",
-        )
+        raise CategoryHasChildren()
     category.delete()
     _invalidate_on_commit([])
 
@@ -660,20 +659,16 @@ def product_refresh_rating(product: Product) -> Product:
 def review_create(*, user, product: Product, rating: int, body: str, title: str = "") -> Review:
     """A buyer's review, once per product. Not a buyer -> 403; a second review -> 409."""
     if not user_has_bought(user, product):
-        raise PermissionDenied(
-            _("Only customers who received this product may review it."), code="not_a_buyer"
-        )
+        raise NotABuyer()
     if Review.objects.filter(user=user, product=product).exists():
-        raise Conflict(_("You have already reviewed this product."), code="already_reviewed")
+        raise AlreadyReviewed()
     review = Review(user=user, product=product, rating=rating, title=title, body=body)
     review.full_clean(exclude=["user", "product"])
     try:
         with transaction.atomic():
             review.save()
     except IntegrityError as exc:  # a concurrent request of the same user won the race
-        raise Conflict(
-            _("You have already reviewed this product."), code="already_reviewed"
-        ) from exc
+        raise AlreadyReviewed() from exc
     # Lock the product row so two concurrent reviews cannot both write an outdated average.
     Product.objects.select_for_update().filter(pk=product.pk).first()
     product_refresh_rating(product)

@@ -33,3 +33,10 @@ class StockChanged(Conflict):
 
     code = "stock_changed"
     default_detail = _("Stock changed while it was being updated; please try again.")
+
+
+class WarehouseInUse(Conflict):
+    """Deleting a warehouse that holds stock rows (they protect it); deactivating it is the way."""
+
+    code = "warehouse_in_use"
+    default_detail = _("This warehouse holds stock; deactivate it instead.")

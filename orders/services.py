@@ -21,10 +21,10 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.exceptions import AddressNotFound
 from catalog.cache import catalog_cache_invalidate
 from catalog.models import Product, ProductVariant
 from catalog.queries import category_hidden_ids, variant_sellable
-from core.exceptions import NotFound
 from core.money import MONEY_MAX, ZERO, amount_too_large, money
 from inventory.exceptions import InsufficientStock
 from inventory.queries import variant_availability
@@ -406,7 +406,7 @@ def _address_snapshot(user, *, address_id, shipping_address) -> dict:
     if address_id is not None:
         address = Address.objects.filter(user=user, pk=address_id).first()
         if address is None:
-            raise NotFound(_("Address not found."), code="address_not_found")
+            raise AddressNotFound()
         return address.as_snapshot()
     if not isinstance(shipping_address, dict):
         raise AddressInvalid()

@@ -5,18 +5,17 @@ from decimal import Decimal
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
 from django.db.models.deletion import ProtectedError
 from django.db.models.functions import Coalesce
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, mixins, permissions, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsMerchantOrStaff, is_merchant_or_staff, is_staff_user
-from core.exceptions import Conflict
 from core.money import money
 from inventory import services
 from inventory.api import serializers as s
 from inventory.api.filters import MovementFilter, StockFilter
+from inventory.exceptions import WarehouseInUse
 from inventory.models import Stock, StockAlert, StockMovement, Warehouse
 
 ERROR = OpenApiResponse(description="Domain error: {code, detail}")
@@ -62,9 +61,7 @@ class WarehouseViewSet(viewsets.ModelViewSet):
         try:
             instance.delete()
         except ProtectedError as exc:
-            raise Conflict(
-                _("This warehouse holds stock; deactivate it instead."), code="warehouse_in_use"
-            ) from exc
+            raise WarehouseInUse() from exc
 
 
 @extend_schema(tags=["inventory"])
