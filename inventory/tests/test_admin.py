@@ -6,7 +6,7 @@ from catalog.models import ProductVariant
 from inventory import services
 from inventory.admin import StockInline
 from inventory.models import Stock, StockMovement
-from inventory.tests.factories import order_with_lines
+from orders.tests.factories import order_with_lines
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/inventory/stock/"

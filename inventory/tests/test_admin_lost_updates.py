@@ -12,8 +12,8 @@ from accounts.tests.factories import UserFactory
 from core.testing.admin_race import change_form_data, race_admin_save
 from inventory import services
 from inventory.models import Stock
-from inventory.tests.factories import OrderFactory, OrderLineFactory
 from inventory.tests.helpers import assert_invariants
+from orders.tests.factories import OrderFactory, OrderLineFactory
 
 
 def change_url(stock):

@@ -3,7 +3,7 @@ import pytest
 from accounts.tests.factories import StaffFactory, UserFactory
 from inventory import services, tasks
 from inventory.models import StockAlert
-from inventory.tests.factories import order_with_lines
+from orders.tests.factories import order_with_lines
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,8 @@ from conftest import bearer
 from core.testing.state import db_state
 from inventory import services
 from inventory.models import Stock, StockMovement
-from inventory.tests.factories import order_with_lines
 from inventory.tests.helpers import assert_invariants
+from orders.tests.factories import order_with_lines
 
 pytestmark = pytest.mark.django_db
 

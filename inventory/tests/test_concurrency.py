@@ -12,8 +12,9 @@ from catalog.tests.factories import VariantFactory
 from inventory import services
 from inventory.exceptions import InsufficientStock
 from inventory.models import Allocation, Stock
-from inventory.tests.factories import OrderFactory, OrderLineFactory, WarehouseFactory
+from inventory.tests.factories import WarehouseFactory
 from inventory.tests.helpers import assert_invariants
+from orders.tests.factories import OrderFactory, OrderLineFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -5,8 +5,8 @@ from django.core.management import CommandError, call_command
 
 from inventory import services
 from inventory.models import Stock
-from inventory.tests.factories import order_with_lines
 from inventory.tests.helpers import assert_invariants
+from orders.tests.factories import order_with_lines
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,8 @@ from catalog import services as catalog_services
 from catalog.models import Product
 from inventory import services, tasks
 from inventory.models import Stock
-from inventory.tests.factories import WarehouseFactory, order_with_lines
+from inventory.tests.factories import WarehouseFactory
+from orders.tests.factories import order_with_lines
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,9 @@ from inventory import services
 from inventory.exceptions import InsufficientStock, InvalidStockChange, StockBelowAllocated
 from inventory.models import Allocation, Stock, StockMovement
 from inventory.queries import default_warehouse, variant_availability
-from inventory.tests.factories import WarehouseFactory, order_with_lines
+from inventory.tests.factories import WarehouseFactory
 from inventory.tests.helpers import assert_invariants
+from orders.tests.factories import order_with_lines
 
 pytestmark = pytest.mark.django_db
 

@@ -325,7 +325,7 @@ def test_statistics_created_range_is_inclusive(user, user_client, variant, place
 )
 def test_statistics_round_half_up(kept, average, user, user_client):
     """Each order was paid 10.00 and refunded all but `kept`, so revenue is the sum of `kept`."""
-    from inventory.tests.factories import OrderFactory
+    from orders.tests.factories import OrderFactory
 
     for amount in kept:
         refunded = Decimal("10.00") - Decimal(amount)

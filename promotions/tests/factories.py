@@ -5,7 +5,6 @@ import factory
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
-from orders.models import Order
 from promotions.models import CouponTemplate, UserCoupon
 
 
@@ -34,15 +33,3 @@ class UserCouponFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     template = factory.SubFactory(CouponTemplateFactory)
-
-
-class OrderFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Order
-
-    number = factory.Sequence(lambda n: f"T{n:010d}")
-    user = factory.SubFactory(UserFactory)
-    payment_method = "sandbox"
-    subtotal = Decimal("100.00")
-    total = Decimal("100.00")
-    shipping_address = factory.LazyFunction(dict)

@@ -3,8 +3,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from orders.tests.factories import OrderFactory
 from promotions.models import CouponTemplate, UserCoupon
-from promotions.tests.factories import CouponTemplateFactory, OrderFactory, UserCouponFactory
+from promotions.tests.factories import CouponTemplateFactory, UserCouponFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,9 @@ from django.utils import timezone
 from catalog.tests.factories import CategoryFactory
 from conftest import bearer
 from core.testing.state import db_state
+from orders.tests.factories import OrderFactory
 from promotions.models import UserCoupon
-from promotions.tests.factories import CouponTemplateFactory, OrderFactory, UserCouponFactory
+from promotions.tests.factories import CouponTemplateFactory, UserCouponFactory
 
 pytestmark = pytest.mark.django_db
 

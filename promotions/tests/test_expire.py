@@ -4,10 +4,11 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from orders.tests.factories import OrderFactory
 from promotions import tasks
 from promotions.models import UserCoupon
 from promotions.services import coupons_expire
-from promotions.tests.factories import CouponTemplateFactory, OrderFactory, UserCouponFactory
+from promotions.tests.factories import CouponTemplateFactory, UserCouponFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -8,10 +8,11 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
+from orders.tests.factories import OrderFactory
 from promotions.exceptions import CouponNotFound, CouponUsed
 from promotions.models import UserCoupon
 from promotions.services import CouponLine, coupon_quote, coupon_redeem, coupon_restore
-from promotions.tests.factories import CouponTemplateFactory, OrderFactory, UserCouponFactory
+from promotions.tests.factories import CouponTemplateFactory, UserCouponFactory
 
 pytestmark = pytest.mark.django_db
 
