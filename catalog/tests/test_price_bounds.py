@@ -65,3 +65,19 @@ def test_admin_form_refuses_a_price_above_the_bound(staff, make_product):
     assert response.status_code == 200  # the form again, with the error
     assert "price" in response.context["adminform"].form.errors
     assert ProductVariant.objects.get(pk=variant.pk).price == Decimal("10.00")
+
+
+def test_a_price_with_a_half_cent_rounds_half_up_like_every_amount(make_product):
+    """Variant prices go through core.money.money(): 10.005 is 10.01, not the half-even 10.00."""
+    product = make_product("Mug", "10.00")
+    variant = services.variant_update(
+        product.variants.get(), price="10.005", compare_at_price="12.345", cost_price="0.125"
+    )
+    variant.refresh_from_db()
+    product.refresh_from_db()
+    assert (variant.price, variant.compare_at_price, variant.cost_price) == (
+        Decimal("10.01"),
+        Decimal("12.35"),
+        Decimal("0.13"),
+    )
+    assert product.price == Decimal("10.01")
