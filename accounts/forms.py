@@ -143,5 +143,5 @@ class AddressForm(forms.ModelForm):
     def save_for(self, user: User) -> Address:
         data = self.cleaned_data
         if self.instance.pk:
-            return services.address_update(user, self.instance.pk, **data)
+            return services.address_update(user, address_id=self.instance.pk, **data)
         return services.address_create(user, **data)

@@ -38,7 +38,7 @@ ADDRESS_FIELDS = Address.CONTACT_FIELDS
 
 
 @transaction.atomic
-def user_set_role(user: User, role: str) -> User:
+def user_set_role(user: User, *, role: str) -> User:
     """Give `user` a role and the admin access that goes with it.
 
     staff: superuser in the admin. merchant: admin access through the merchant group's permissions.
@@ -73,7 +73,7 @@ def user_create(
     user.set_password(password) if password is not None else user.set_unusable_password()
     user.save()
     if role != User.Role.CUSTOMER:
-        user_set_role(user, role)
+        user_set_role(user, role=role)
     return user
 
 
@@ -215,7 +215,7 @@ def staff_account_ensure(
         user.email = email
         user.set_password(password)
         user.save(update_fields=["email", "password"])
-        user_set_role(user, role)
+        user_set_role(user, role=role)
     return user, False
 
 
@@ -292,7 +292,7 @@ def auth_tokens_refresh(raw_refresh: str) -> dict[str, str]:
     return auth_tokens_for(user)
 
 
-def auth_logout(user: User, raw_refresh: str) -> None:
+def auth_logout(user: User, *, raw_refresh: str) -> None:
     """Blacklist the caller's refresh token, so it can never mint access tokens again.
 
     A bad token is the request's fault (400), not the caller's authentication (their access token
@@ -467,7 +467,7 @@ def address_create(user: User, *, is_default: bool = False, **fields) -> Address
 
 @transaction.atomic
 def address_update(
-    user: User, address_id: int, *, is_default: bool | None = None, **fields
+    user: User, *, address_id: int, is_default: bool | None = None, **fields
 ) -> Address:
     """Change an address. Making it the default clears the old default in the same transaction.
 
@@ -486,12 +486,12 @@ def address_update(
 
 
 @transaction.atomic
-def address_set_default(user: User, address_id: int) -> Address:
-    return address_update(user, address_id, is_default=True)
+def address_set_default(user: User, *, address_id: int) -> Address:
+    return address_update(user, address_id=address_id, is_default=True)
 
 
 @transaction.atomic
-def address_delete(user: User, address_id: int) -> None:
+def address_delete(user: User, *, address_id: int) -> None:
     """Delete an address; when it was the default, the most recent other address takes over."""
     _lock_user(user)
     address = _address_for(user, address_id, lock=True)

@@ -102,7 +102,7 @@ def address_edit(request, pk=None):
 @require_POST
 def address_delete(request, pk):
     try:
-        services.address_delete(request.user, pk)
+        services.address_delete(request.user, address_id=pk)
     except NotFound as exc:
         raise Http404 from exc
     messages.success(request, _("Address deleted."))
@@ -113,7 +113,7 @@ def address_delete(request, pk):
 @require_POST
 def address_set_default(request, pk):
     try:
-        services.address_set_default(request.user, pk)
+        services.address_set_default(request.user, address_id=pk)
     except NotFound as exc:
         raise Http404 from exc
     messages.success(request, _("Default address changed."))

@@ -413,7 +413,7 @@ class ReviewAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if "is_visible" in form.changed_data:
-            services.review_set_visible(obj, obj.is_visible)
+            services.review_set_visible(obj, visible=obj.is_visible)
         else:
             save_edited(obj, form.changed_data)
 
@@ -434,4 +434,4 @@ class ReviewAdmin(admin.ModelAdmin):
     @admin.action(description=_("Show selected reviews again"), permissions=["change"])
     def show(self, request, queryset):
         for review in queryset.select_related("product"):
-            services.review_set_visible(review, True)
+            services.review_set_visible(review, visible=True)

@@ -79,7 +79,7 @@ def _quantize(value: Decimal | None) -> Decimal | None:
     return None if value is None else Decimal(value).quantize(CENT)
 
 
-def unique_slug(model, text: str, *, exclude_pk: int | None = None, max_length: int = 200) -> str:
+def unique_slug(model, *, text: str, exclude_pk: int | None = None, max_length: int = 200) -> str:
     """A slug from `text` (Chinese kept), suffixed -2, -3... until no other row has it."""
     base = slugify(text, allow_unicode=True)[:max_length] or "item"
     slug, n = base, 1
@@ -245,7 +245,7 @@ def product_create(
 ) -> Product:
     """Create a product, optionally with its variants, and compute its price and search vector."""
     _check_fields(fields, PRODUCT_FIELDS - {"name", "category"})
-    slug = fields.pop("slug", None) or unique_slug(Product, name)
+    slug = fields.pop("slug", None) or unique_slug(Product, text=name)
     product = Product(name=name, slug=slug, category=category, **fields)
     product.full_clean(exclude=["category", "brand"])
     product.save()
@@ -265,7 +265,7 @@ def product_update(product: Product, **fields: Any) -> Product:
     for name, value in fields.items():
         setattr(product, name, value)
     if "slug" in fields and not product.slug:
-        product.slug = unique_slug(Product, product.name, exclude_pk=product.pk)
+        product.slug = unique_slug(Product, text=product.name, exclude_pk=product.pk)
     product.full_clean(exclude=["category", "brand"])
     # Only the fields passed: price, rating, sales and stock flag belong to other services, and
     # this instance may be older than their last commit.
@@ -472,8 +472,8 @@ def image_ensure_primary(product: Product) -> None:
 @transaction.atomic
 def image_add(
     product: Product,
-    upload,
     *,
+    upload,
     alt_text: str = "",
     is_primary: bool = False,
     sort_order: int = 0,
@@ -552,7 +552,7 @@ def _category_product_ids(category_ids: Iterable[int]) -> list[int]:
 @transaction.atomic
 def category_create(*, name: str, **fields: Any) -> Category:
     _check_fields(fields, CATEGORY_FIELDS - {"name"})
-    slug = fields.pop("slug", None) or unique_slug(Category, name, max_length=110)
+    slug = fields.pop("slug", None) or unique_slug(Category, text=name, max_length=110)
     category = Category(name=name, slug=slug, **fields)
     category.full_clean(exclude=["parent"])
     category.save()
@@ -606,7 +606,7 @@ def brand_save(brand: Brand, *, fields: Iterable[str] | None = None) -> Brand:
     """Create or change a brand; its products' search vectors and cached answers follow. A change
     with `fields` writes only those columns."""
     if not brand.slug:
-        brand.slug = unique_slug(Brand, brand.name, exclude_pk=brand.pk, max_length=110)
+        brand.slug = unique_slug(Brand, text=brand.name, exclude_pk=brand.pk, max_length=110)
         fields = None if fields is None else [*fields, "slug"]
     if brand.pk is None or fields is None:
         brand.save()
@@ -631,7 +631,7 @@ def brand_delete(brand: Brand) -> None:
 # --- Reviews -----------------------------------------------------------------------------------------
 
 
-def user_has_bought(user, product: Product) -> bool:
+def user_has_bought(user, *, product: Product) -> bool:
     """A buyer is a user with a delivered order containing the product."""
     from orders.models import Order, OrderLine
 
@@ -659,7 +659,7 @@ def product_refresh_rating(product: Product) -> Product:
 @transaction.atomic
 def review_create(*, user, product: Product, rating: int, body: str, title: str = "") -> Review:
     """A buyer's review, once per product. Not a buyer -> 403; a second review -> 409."""
-    if not user_has_bought(user, product):
+    if not user_has_bought(user, product=product):
         raise PermissionDenied(
             _("Only customers who received this product may review it."), code="not_a_buyer"
         )
@@ -681,7 +681,7 @@ def review_create(*, user, product: Product, rating: int, body: str, title: str 
 
 
 @transaction.atomic
-def review_set_visible(review: Review, visible: bool) -> Review:
+def review_set_visible(review: Review, *, visible: bool) -> Review:
     """Hide (or show again) a review; the product's rating counts visible reviews only."""
     review.is_visible = visible
     review.save(update_fields=["is_visible", "updated_at"])
@@ -691,4 +691,4 @@ def review_set_visible(review: Review, visible: bool) -> Review:
 
 
 def review_hide(review: Review) -> Review:
-    return review_set_visible(review, False)
+    return review_set_visible(review, visible=False)

@@ -14,6 +14,7 @@ import uuid
 from collections import defaultdict
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -57,6 +58,9 @@ from orders.models import (
 from promotions.services import CouponLine, coupon_quote, coupon_redeem, coupon_restore
 from shop.exceptions import NotFound
 from shop.money import MONEY_MAX, amount_too_large
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -187,7 +191,7 @@ def _check_cart_amounts(cart: Cart, *, variant: ProductVariant, quantity: int) -
         .values_list("variant__price", "quantity")
     )
     subtotal = line_total + sum((money(price * qty) for price, qty in others), ZERO)
-    total = order_totals(subtotal, ZERO, requires_shipping=True)["total"]
+    total = order_totals(subtotal, discount=ZERO, requires_shipping=True)["total"]
     if line_total > MONEY_MAX or total > MONEY_MAX:
         raise amount_too_large(
             variant_id=variant.pk, line_total=str(line_total), cart_total=str(total)
@@ -432,7 +436,7 @@ def _address_snapshot(user, *, address_id, shipping_address) -> dict:
     return snapshot
 
 
-def order_totals(subtotal: Decimal, discount: Decimal, *, requires_shipping: bool) -> dict:
+def order_totals(subtotal: Decimal, *, discount: Decimal, requires_shipping: bool) -> dict:
     """Tax and shipping on the discounted amount, the way the shop charges them."""
     taxable = money(subtotal - discount)
     tax = money(taxable * settings.TAX_RATE)
@@ -581,13 +585,13 @@ def _order_place(
             CouponLine(category_id=item.variant.product.category_id, amount=line_total)
             for item, _unit, line_total in priced
         ]
-        quote = coupon_quote(user, coupon_code, coupon_lines)
+        quote = coupon_quote(user, code=coupon_code, lines=coupon_lines)
         discount = min(money(quote.discount), subtotal)
     requires_shipping = any(
         item.variant.product.requires_shipping and not item.variant.product.is_digital
         for item in items
     )
-    totals = order_totals(subtotal, discount, requires_shipping=requires_shipping)
+    totals = order_totals(subtotal, discount=discount, requires_shipping=requires_shipping)
     _check_order_amounts(priced, totals)
 
     now = timezone.now()
@@ -618,9 +622,9 @@ def _order_place(
         )
         for item, unit, line_total in priced
     ]
-    stock_allocate(lines, user=user)
+    stock_allocate(lines, actor=user)
     if quote is not None:
-        coupon_redeem(quote, order)
+        coupon_redeem(quote, order=order)
     CartItem.objects.filter(cart=cart).delete()
     _event(order, "", Status.PENDING, actor=user)
     _email_on_commit(order, "placed")
@@ -635,7 +639,15 @@ def _lock(order: Order) -> Order:
     return Order.objects.select_for_update().get(pk=order.pk)
 
 
-def _event(order, from_status, to_status, *, actor=None, note="", kind=OrderEvent.Kind.STATUS):
+def _event(
+    order,
+    from_status,
+    to_status,
+    *,
+    actor: User | None = None,
+    note="",
+    kind=OrderEvent.Kind.STATUS,
+):
     return OrderEvent.objects.create(
         order=order,
         kind=kind,
@@ -655,14 +667,14 @@ def _check_transition(order: Order, to_status: str) -> None:
         )
 
 
-def _move(order: Order, to_status: str, *, actor=None, note="") -> None:
+def _move(order: Order, to_status: str, *, actor: User | None = None, note="") -> None:
     _check_transition(order, to_status)
     from_status = order.status
     order.status = to_status
     _event(order, from_status, to_status, actor=actor, note=note)
 
 
-def _pay_move(order: Order, to_status: str, *, actor=None, note="") -> None:
+def _pay_move(order: Order, to_status: str, *, actor: User | None = None, note="") -> None:
     from_status = order.payment_status
     order.payment_status = to_status
     _event(order, from_status, to_status, actor=actor, note=note, kind=OrderEvent.Kind.PAYMENT)
@@ -685,7 +697,7 @@ def _is_paid(order: Order) -> bool:
 
 
 @transaction.atomic
-def order_cancel(order: Order, *, actor=None, reason: str = "") -> Order:
+def order_cancel(order: Order, *, actor: User | None = None, reason: str = "") -> Order:
     """Cancel a pending or paid-but-unshipped order: stock goes back on the shelf.
 
     An unpaid order also gives its coupon back. A paid order's money is returned by the payments
@@ -697,7 +709,7 @@ def order_cancel(order: Order, *, actor=None, reason: str = "") -> Order:
     _move(order, Status.CANCELLED, actor=actor, note=reason)
     order.cancelled_at = timezone.now()
     order.save(update_fields=["status", "cancelled_at", "updated_at"])
-    stock_release(order, user=actor)
+    stock_release(order, actor=actor)
     if paid:
         _event(
             order,
@@ -742,7 +754,7 @@ def order_mark_paid(
     gateway: str,
     transaction_id: str = "",
     amount: Decimal | None = None,
-    actor=None,
+    actor: User | None = None,
 ) -> Order:
     """Record a confirmed payment: pending -> processing, payment_status -> paid.
 
@@ -770,7 +782,9 @@ def order_mark_paid(
 
 
 @transaction.atomic
-def order_ship(order: Order, *, carrier: str, tracking_number: str, actor=None) -> Order:
+def order_ship(
+    order: Order, *, carrier: str, tracking_number: str, actor: User | None = None
+) -> Order:
     """Hand a paid order to a carrier: stock leaves the warehouse and counts as sold."""
     carrier, tracking_number = (carrier or "").strip(), (tracking_number or "").strip()
     if not carrier or not tracking_number:
@@ -782,7 +796,7 @@ def order_ship(order: Order, *, carrier: str, tracking_number: str, actor=None) 
     Shipment.objects.create(
         order=order, carrier=carrier[:64], tracking_number=tracking_number[:64], shipped_by=actor
     )
-    stock_ship(order, user=actor)
+    stock_ship(order, actor=actor)
     sold: dict[int, int] = defaultdict(int)
     for product_id, quantity in order.lines.values_list("product_id", "quantity"):
         if product_id is not None:
@@ -801,7 +815,7 @@ def order_ship(order: Order, *, carrier: str, tracking_number: str, actor=None) 
 
 
 @transaction.atomic
-def order_deliver(order: Order, *, actor=None, note: str = "") -> Order:
+def order_deliver(order: Order, *, actor: User | None = None, note: str = "") -> Order:
     """Confirm receipt (by the buyer, or automatically N days after shipment)."""
     order = _lock(order)
     _move(order, Status.DELIVERED, actor=actor, note=note)
@@ -811,7 +825,9 @@ def order_deliver(order: Order, *, actor=None, note: str = "") -> Order:
 
 
 @transaction.atomic
-def order_refund(order: Order, *, amount: Decimal, reason: str = "", actor=None) -> Order:
+def order_refund(
+    order: Order, *, amount: Decimal, reason: str = "", actor: User | None = None
+) -> Order:
     """Record money given back. The full amount ends the order as `refunded`; less is partial.
 
     A full refund before shipment puts the allocated stock back; after shipment goods come back
@@ -855,14 +871,14 @@ def order_refund(order: Order, *, amount: Decimal, reason: str = "", actor=None)
         _pay_move(order, PaymentStatus.PARTIALLY_REFUNDED, actor=actor, note=note)
     order.save(update_fields=["status", "payment_status", "refunded_amount", "updated_at"])
     if release:
-        stock_release(order, user=actor)
+        stock_release(order, actor=actor)
     return order
 
 
 # --- Notifications ------------------------------------------------------------------------------------
 
 
-def order_notification_send(order: Order, kind: str) -> bool:
+def order_notification_send(order: Order, *, kind: str) -> bool:
     """Mail the buyer about `kind` (placed, paid, ...) once, however often the task runs.
 
     Tasks are acknowledged late, so a worker crash or a retry runs the same task again. The

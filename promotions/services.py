@@ -57,7 +57,7 @@ class CouponQuote:
     discount: Decimal
 
 
-def coupon_discount(template: CouponTemplate, eligible: Decimal) -> Decimal:
+def coupon_discount(template: CouponTemplate, *, eligible: Decimal) -> Decimal:
     """The discount on an eligible amount, to the cent and never more than that amount."""
     if template.kind == CouponTemplate.Kind.FIXED:
         discount = template.value
@@ -89,7 +89,7 @@ def _check_validity(template: CouponTemplate, at: datetime) -> None:
 
 
 def coupon_quote(
-    user, code: str, lines: Sequence[CouponLine], *, at: datetime | None = None
+    user, *, code: str, lines: Sequence[CouponLine], at: datetime | None = None
 ) -> CouponQuote:
     """Check that `user` may apply `code` to `lines` now and compute the discount.
 
@@ -123,11 +123,13 @@ def coupon_quote(
         raise CouponNotApplicable()
     if eligible < template.min_spend:
         raise CouponMinSpend(extra={"min_spend": f"{template.min_spend:.2f}"})
-    return CouponQuote(user_coupon=user_coupon, discount=coupon_discount(template, eligible))
+    return CouponQuote(
+        user_coupon=user_coupon, discount=coupon_discount(template, eligible=eligible)
+    )
 
 
 @transaction.atomic
-def coupon_redeem(quote: CouponQuote, order) -> UserCoupon:
+def coupon_redeem(quote: CouponQuote, *, order) -> UserCoupon:
     """Mark the quoted coupon used by `order`.
 
     Called inside the order's transaction: the row lock makes two checkouts racing with the same
@@ -169,7 +171,7 @@ def coupon_restore(order) -> None:
 
 
 @transaction.atomic
-def coupon_claim(user, template: CouponTemplate) -> UserCoupon:
+def coupon_claim(user, *, template: CouponTemplate) -> UserCoupon:
     """Issue one coupon of `template` to `user`.
 
     The template row is locked for the whole claim, so concurrent claims of the same template run
