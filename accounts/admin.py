@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from accounts import services
+from accounts.forms import UserPasswordSetForm
 from accounts.models import Address, User
 from shop.admin_mixins import EditedFieldsAdminMixin
 
@@ -36,6 +37,7 @@ class UserAdmin(EditedFieldsAdminMixin, DjangoUserAdmin):
     search_fields = ["username", "email", "phone", "wechat_openid"]
     ordering = ["-date_joined"]
     inlines = [AddressInline]
+    change_password_form = UserPasswordSetForm
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("Personal info"), {"fields": ("first_name", "last_name", "email", "phone", "avatar")}),

@@ -173,9 +173,8 @@ def password_change(user: User, *, old_password: str, new_password: str, ip: str
     client `ip`): wrong guesses count with failed logins, and while locked out it raises
     TooManyLoginAttempts (429) even for the right password.
 
-    Every refresh token of the user is revoked with the old password (by the password_changed
-    hook of accounts.validators, which covers the admin and every other path too), so one that
-    was stolen stops minting access tokens; the caller logs in again with the new password.
+    Every refresh token of the user is revoked with the old password (user_password_set), so one
+    that was stolen stops minting access tokens; the caller logs in again with the new password.
     """
     if not password_check_limited(user, old_password, ip):
         raise ValidationError({"old_password": [_("Your old password was entered incorrectly.")]})
@@ -183,9 +182,24 @@ def password_change(user: User, *, old_password: str, new_password: str, ip: str
         password_validation.validate_password(new_password, user)
     except ValidationError as exc:
         raise ValidationError({"new_password": list(exc.messages)}) from exc
+    return user_password_set(user, password=new_password)
+
+
+def user_password_set(user: User, *, password: str) -> User:
+    """Store a new (already validated) password and revoke every refresh token of the user.
+
+    The one way a password changes: the API (password_change), the admin's "change my password"
+    and a user's "change password" forms (accounts.forms), and staff_account_ensure all call it,
+    so a token stolen with the old password stops minting access tokens wherever the password
+    was changed. Django's `manage.py changepassword` cannot be routed here (django.contrib.auth
+    comes before accounts in INSTALLED_APPS, so its command wins): after using it, revoke the
+    user's tokens with `user_refresh_tokens_revoke`, or use create_staff/create_merchant, which
+    go through this function.
+    """
     with transaction.atomic():
-        user.set_password(new_password)
+        user.set_password(password)
         user.save(update_fields=["password"])
+        user_refresh_tokens_revoke(user)
     return user
 
 
@@ -213,8 +227,8 @@ def staff_account_ensure(
         if user is None:
             return user_create(username=username, email=email, password=password, role=role), True
         user.email = email
-        user.set_password(password)
-        user.save(update_fields=["email", "password"])
+        user.save(update_fields=["email"])
+        user_password_set(user, password=password)
         user_set_role(user, role=role)
     return user, False
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import queries, services
 from accounts.forms import AddressForm, LoginForm, ProfileForm, RegisterForm
+from orders.cart_session import cart_merge_after_login
 from shop.exceptions import NotFound
 
 
@@ -21,6 +22,11 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)  # logs the user in
+        cart_merge_after_login(self.request, form.get_user())
+        return response
 
     def form_invalid(self, form):
         response = super().form_invalid(form)
@@ -54,6 +60,7 @@ def register(request):
         else:
             # No e-mail verification in the embedded shop: the new user is logged in at once.
             login(request, user, backend="accounts.backends.UsernameOrEmailBackend")
+            cart_merge_after_login(request, user)
             messages.success(request, _("Welcome! Your account has been created."))
             return redirect(_safe_next(request) or reverse("accounts:profile"))
     return render(request, "accounts/register.html", {"form": form, "next": _safe_next(request)})
