@@ -24,6 +24,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from catalog import locks
 from catalog.cache import catalog_cache_invalidate
 from catalog.models import Brand, Category, Product, ProductImage, ProductVariant, Review
 from catalog.queries import SEARCH_CONFIG, category_descendant_ids, product_in_stock_expression
@@ -297,7 +298,8 @@ def products_set_flags(
         changes["is_featured"] = is_featured
     if not changes or not ids:
         return 0
-    count = Product.objects.filter(pk__in=ids).update(**changes)
+    # Locked in pk order first (catalog.locks.products_lock), then one UPDATE of the locked rows.
+    count = Product.objects.filter(pk__in=locks.products_lock(ids)).update(**changes)
     _invalidate_on_commit(ids)
     return count
 
@@ -325,15 +327,9 @@ def _variant_save(variant: ProductVariant, data: dict) -> ProductVariant:
     return variant
 
 
-def _lock_product(product_id: int) -> None:
-    """Variant writes lock their product's row first, as the product admin does, so a variant
-    change and a product edit queue up instead of deadlocking (both end by writing both rows)."""
-    Product.objects.select_for_update().filter(pk=product_id).values_list("pk").first()
-
-
 @transaction.atomic
 def variant_create(product: Product, **data: Any) -> ProductVariant:
-    _lock_product(product.pk)
+    locks.product_lock(product.pk)
     variant = _variant_save(ProductVariant(product=product), data)
     product_refresh_price(product)
     products_refresh_in_stock([product.pk])
@@ -343,7 +339,7 @@ def variant_create(product: Product, **data: Any) -> ProductVariant:
 
 @transaction.atomic
 def variant_update(variant: ProductVariant, **data: Any) -> ProductVariant:
-    _lock_product(variant.product_id)
+    locks.product_lock(variant.product_id)
     _variant_save(variant, data)
     product_refresh_price(variant.product)
     # (De)activating a variant can make or unmake the product's only available stock.
@@ -360,7 +356,7 @@ def variant_delete(variant: ProductVariant) -> bool:
     from orders.models import OrderLine
 
     product = variant.product
-    _lock_product(product.pk)
+    locks.product_lock(product.pk)
     referenced = (
         Stock.objects.filter(variant=variant).exists()
         or OrderLine.objects.filter(variant=variant).exists()
@@ -675,7 +671,7 @@ def review_create(*, user, product: Product, rating: int, body: str, title: str 
             _("You have already reviewed this product."), code="already_reviewed"
         ) from exc
     # Lock the product row so two concurrent reviews cannot both write an outdated average.
-    Product.objects.select_for_update().filter(pk=product.pk).first()
+    locks.product_lock(product.pk)
     product_refresh_rating(product)
     return review
 
@@ -685,7 +681,7 @@ def review_set_visible(review: Review, *, visible: bool) -> Review:
     """Hide (or show again) a review; the product's rating counts visible reviews only."""
     review.is_visible = visible
     review.save(update_fields=["is_visible", "updated_at"])
-    Product.objects.select_for_update().filter(pk=review.product_id).first()
+    locks.product_lock(review.product_id)
     product_refresh_rating(review.product)
     return review
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from catalog.cache import catalog_cache_invalidate
 from catalog.services import products_refresh_after_warehouse_change, products_refresh_in_stock
+from inventory import locks
 from inventory.exceptions import (
     InsufficientStock,
     InvalidStockChange,
@@ -65,16 +66,6 @@ MAX_ON_HAND = 2_147_483_647
 def _actor_or_none(actor: User | AnonymousUser | None) -> User | None:
     # The ledger's `user` column records who acted; an anonymous caller (a task) records nobody.
     return actor if getattr(actor, "is_authenticated", False) else None
-
-
-def _stocks_locked(**filters: Any) -> list[Stock]:
-    """Lock the matching stock rows in primary-key order (the one global lock order)."""
-    return list(
-        Stock.objects.select_for_update(of=("self",))
-        .select_related("warehouse", "variant")
-        .filter(**filters)
-        .order_by("pk")
-    )
 
 
 def _stock_write(stock: Stock, *, quantity: int, allocated: int) -> None:
@@ -192,7 +183,7 @@ def stock_allocate(
         return []
     with transaction.atomic():
         variant_ids = {line.variant_id for line in lines if line.variant_id is not None}
-        stocks = _stocks_locked(variant_id__in=variant_ids, warehouse__is_active=True)
+        stocks = locks.stocks_lock(variant_id__in=variant_ids, warehouse__is_active=True)
 
         # Under the lock, so a concurrent retry of the same lines is seen.
         already = set(
@@ -283,12 +274,8 @@ def _open_allocations_locked(
     )
     if not stock_ids:
         return [], {}, []
-    stocks = _stocks_locked(pk__in=stock_ids)
-    allocations = list(
-        Allocation.objects.select_for_update(of=("self",))
-        .filter(order_line__order_id=order.pk, quantity__gt=0)
-        .order_by("pk")
-    )
+    stocks = locks.stocks_lock(pk__in=stock_ids)
+    allocations = locks.allocations_lock(order)
     units: dict[int, int] = defaultdict(int)
     for allocation in allocations:
         units[allocation.stock_id] += allocation.quantity
@@ -372,7 +359,7 @@ def _stock_change(
         if delta > 0:
             # get_or_create survives a concurrent insert of the same row (it retries the get).
             Stock.objects.get_or_create(variant=variant, warehouse=warehouse)
-        stocks = _stocks_locked(variant=variant, warehouse=warehouse)
+        stocks = locks.stocks_lock(variant=variant, warehouse=warehouse)
         if not stocks:
             raise StockBelowAllocated(_("There is no stock of this variant in this warehouse."))
         stock = stocks[0]
@@ -521,7 +508,7 @@ def stock_allocation_repair(stock_ids: Iterable[int] | None = None) -> list[tupl
     repaired = []
     with transaction.atomic():
         filters = {} if stock_ids is None else {"pk__in": list(stock_ids)}
-        stocks = _stocks_locked(**filters)
+        stocks = locks.stocks_lock(**filters)
         sums = dict(
             Stock.objects.filter(pk__in=[s.pk for s in stocks])
             .annotate(open_units=open_sum)

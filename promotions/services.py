@@ -16,6 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from catalog.queries import category_descendant_ids
+from promotions import locks
 from promotions.exceptions import (
     CouponExpired,
     CouponLimitReached,
@@ -135,7 +136,7 @@ def coupon_redeem(quote: CouponQuote, *, order) -> UserCoupon:
     Called inside the order's transaction: the row lock makes two checkouts racing with the same
     coupon end with one order holding it and the other rolled back with `coupon_used`.
     """
-    user_coupon = UserCoupon.objects.select_for_update().get(pk=quote.user_coupon.pk)
+    user_coupon = locks.user_coupon_lock(quote.user_coupon.pk)
     if user_coupon.user_id != order.user_id:
         # A quote is personal: it can never pay for someone else's order.
         raise CouponNotFound()
@@ -157,11 +158,7 @@ def coupon_restore(order) -> None:
     was never paid) is for the orders app to decide before calling.
     """
     now = timezone.now()
-    coupons = (
-        UserCoupon.objects.select_for_update()
-        .filter(order=order, status=UserCoupon.Status.USED)
-        .select_related("template")
-    )
+    coupons = locks.order_coupons_lock(order)
     for user_coupon in coupons:
         still_valid = now < user_coupon.template.valid_to
         user_coupon.status = UserCoupon.Status.UNUSED if still_valid else UserCoupon.Status.EXPIRED
@@ -178,7 +175,7 @@ def coupon_claim(user, *, template: CouponTemplate) -> UserCoupon:
     one after another: neither total_quantity nor the per-user limit can be overrun by a race.
     """
     now = timezone.now()
-    locked = CouponTemplate.objects.select_for_update().get(pk=template.pk)
+    locked = locks.coupon_template_lock(template.pk)
     if not locked.is_active or not (locked.valid_from <= now < locked.valid_to):
         raise CouponNotClaimable()
     if locked.claimed_count >= locked.total_quantity:
