@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from accounts import services
+from accounts.forms import UserPasswordSetForm
 from accounts.models import Address, User
 from core.admin import EditedFieldsAdminMixin
 
@@ -36,6 +37,7 @@ class UserAdmin(EditedFieldsAdminMixin, DjangoUserAdmin):
     search_fields = ["username", "email", "phone", "wechat_openid"]
     ordering = ["-date_joined"]
     inlines = [AddressInline]
+    change_password_form = UserPasswordSetForm
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("Personal info"), {"fields": ("first_name", "last_name", "email", "phone", "avatar")}),
@@ -72,7 +74,7 @@ class UserAdmin(EditedFieldsAdminMixin, DjangoUserAdmin):
 
     def delete_inline(self, request, obj):
         # Through the service: when the default goes, another address takes over.
-        services.address_delete(obj.user, obj.pk)
+        services.address_delete(obj.user, address_id=obj.pk)
 
     def save_related(self, request, form, formsets, change):
         # The role decides is_staff, is_superuser and the merchant group; user_set_role keeps them
@@ -81,7 +83,7 @@ class UserAdmin(EditedFieldsAdminMixin, DjangoUserAdmin):
         # editing a `createsuperuser` account (role customer) does not demote it.
         super().save_related(request, form, formsets, change)
         if not change or "role" in form.changed_data:
-            services.user_set_role(form.instance, form.instance.role)
+            services.user_set_role(form.instance, role=form.instance.role)
 
 
 @admin.register(Address)
@@ -107,7 +109,7 @@ class AddressAdmin(admin.ModelAdmin):
             edited = {name: data[name] for name in form.changed_data if name in data}
             if "is_default" in form.changed_data:
                 edited["is_default"] = form.cleaned_data["is_default"]
-            saved = services.address_update(obj.user, obj.pk, **edited)
+            saved = services.address_update(obj.user, address_id=obj.pk, **edited)
         else:
             saved = services.address_create(
                 form.cleaned_data["user"], is_default=form.cleaned_data["is_default"], **data
@@ -116,8 +118,8 @@ class AddressAdmin(admin.ModelAdmin):
         obj.is_default = saved.is_default
 
     def delete_model(self, request, obj):
-        services.address_delete(obj.user, obj.pk)
+        services.address_delete(obj.user, address_id=obj.pk)
 
     def delete_queryset(self, request, queryset):
         for address in queryset.select_related("user"):
-            services.address_delete(address.user, address.pk)
+            services.address_delete(address.user, address_id=address.pk)

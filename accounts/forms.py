@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.admin.forms import AdminPasswordChangeForm as AdminOwnPasswordChangeForm
 from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AdminPasswordChangeForm as DjangoUserPasswordSetForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -73,6 +74,23 @@ class AdminPasswordChangeForm(AdminOwnPasswordChangeForm):
             )
         return old_password
 
+    def save(self, commit=True):
+        # Through the service, which also revokes the refresh tokens issued with the old password.
+        if not commit:
+            return super().save(commit=False)
+        return services.user_password_set(self.user, password=self.cleaned_data["new_password1"])
+
+
+class UserPasswordSetForm(DjangoUserPasswordSetForm):
+    """The admin's "change password" of a user's page: a new password goes through the service,
+    which revokes the user's refresh tokens. Making the password unusable stays Django's (it
+    never revoked tokens: only a new password did)."""
+
+    def save(self, commit=True):
+        if commit and self.cleaned_data.get("set_usable_password", True):
+            return services.user_password_set(self.user, password=self.cleaned_data["password1"])
+        return super().save(commit=commit)
+
 
 class RegisterForm(forms.Form):
     username = forms.CharField(
@@ -143,5 +161,5 @@ class AddressForm(forms.ModelForm):
     def save_for(self, user: User) -> Address:
         data = self.cleaned_data
         if self.instance.pk:
-            return services.address_update(user, self.instance.pk, **data)
+            return services.address_update(user, address_id=self.instance.pk, **data)
         return services.address_create(user, **data)

@@ -47,7 +47,7 @@ ADDRESS_FIELDS = Address.CONTACT_FIELDS
 
 
 @transaction.atomic
-def user_set_role(user: User, role: str) -> User:
+def user_set_role(user: User, *, role: str) -> User:
     """Give `user` a role and the admin access that goes with it.
 
     staff: superuser in the admin. merchant: admin access through the merchant group's permissions.
@@ -82,7 +82,7 @@ def user_create(
     user.set_password(password) if password is not None else user.set_unusable_password()
     user.save()
     if role != User.Role.CUSTOMER:
-        user_set_role(user, role)
+        user_set_role(user, role=role)
     return user
 
 
@@ -182,9 +182,8 @@ def password_change(user: User, *, old_password: str, new_password: str, ip: str
     client `ip`): wrong guesses count with failed logins, and while locked out it raises
     TooManyLoginAttempts (429) even for the right password.
 
-    Every refresh token of the user is revoked with the old password (by the password_changed
-    hook of accounts.validators, which covers the admin and every other path too), so one that
-    was stolen stops minting access tokens; the caller logs in again with the new password.
+    Every refresh token of the user is revoked with the old password (user_password_set), so one
+    that was stolen stops minting access tokens; the caller logs in again with the new password.
     """
     if not password_check_limited(user, old_password, ip):
         raise ValidationError({"old_password": [_("Your old password was entered incorrectly.")]})
@@ -192,9 +191,24 @@ def password_change(user: User, *, old_password: str, new_password: str, ip: str
         password_validation.validate_password(new_password, user)
     except ValidationError as exc:
         raise ValidationError({"new_password": list(exc.messages)}) from exc
+    return user_password_set(user, password=new_password)
+
+
+def user_password_set(user: User, *, password: str) -> User:
+    """Store a new (already validated) password and revoke every refresh token of the user.
+
+    The one way a password changes: the API (password_change), the admin's "change my password"
+    and a user's "change password" forms (accounts.forms), and staff_account_ensure all call it,
+    so a token stolen with the old password stops minting access tokens wherever the password
+    was changed. Django's `manage.py changepassword` cannot be routed here (django.contrib.auth
+    comes before accounts in INSTALLED_APPS, so its command wins): after using it, revoke the
+    user's tokens with `user_refresh_tokens_revoke`, or use create_staff/create_merchant, which
+    go through this function.
+    """
     with transaction.atomic():
-        user.set_password(new_password)
+        user.set_password(password)
         user.save(update_fields=["password"])
+        user_refresh_tokens_revoke(user)
     return user
 
 
@@ -222,9 +236,9 @@ def staff_account_ensure(
         if user is None:
             return user_create(username=username, email=email, password=password, role=role), True
         user.email = email
-        user.set_password(password)
-        user.save(update_fields=["email", "password"])
-        user_set_role(user, role)
+        user.save(update_fields=["email"])
+        user_password_set(user, password=password)
+        user_set_role(user, role=role)
     return user, False
 
 
@@ -289,7 +303,7 @@ def auth_tokens_refresh(raw_refresh: str) -> dict[str, str]:
     return auth_tokens_for(user)
 
 
-def auth_logout(user: User, raw_refresh: str) -> None:
+def auth_logout(user: User, *, raw_refresh: str) -> None:
     """Blacklist the caller's refresh token, so it can never mint access tokens again.
 
     A bad token is the request's fault (400), not the caller's authentication (their access token
@@ -446,7 +460,7 @@ def address_create(user: User, *, is_default: bool = False, **fields) -> Address
 
 @transaction.atomic
 def address_update(
-    user: User, address_id: int, *, is_default: bool | None = None, **fields
+    user: User, *, address_id: int, is_default: bool | None = None, **fields
 ) -> Address:
     """Change an address. Making it the default clears the old default in the same transaction.
 
@@ -465,12 +479,12 @@ def address_update(
 
 
 @transaction.atomic
-def address_set_default(user: User, address_id: int) -> Address:
-    return address_update(user, address_id, is_default=True)
+def address_set_default(user: User, *, address_id: int) -> Address:
+    return address_update(user, address_id=address_id, is_default=True)
 
 
 @transaction.atomic
-def address_delete(user: User, address_id: int) -> None:
+def address_delete(user: User, *, address_id: int) -> None:
     """Delete an address; when it was the default, the most recent other address takes over."""
     _lock_user(user)
     address = _address_for(user, address_id, lock=True)

@@ -15,12 +15,18 @@ from django.views.decorators.http import require_POST
 from accounts import queries, services
 from accounts.forms import AddressForm, LoginForm, ProfileForm, RegisterForm
 from core.exceptions import NotFound
+from orders.cart_session import cart_merge_after_login
 
 
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)  # logs the user in
+        cart_merge_after_login(self.request, form.get_user())
+        return response
 
     def form_invalid(self, form):
         response = super().form_invalid(form)
@@ -54,6 +60,7 @@ def register(request):
         else:
             # No e-mail verification in the embedded shop: the new user is logged in at once.
             login(request, user, backend="accounts.backends.UsernameOrEmailBackend")
+            cart_merge_after_login(request, user)
             messages.success(request, _("Welcome! Your account has been created."))
             return redirect(_safe_next(request) or reverse("accounts:profile"))
     return render(request, "accounts/register.html", {"form": form, "next": _safe_next(request)})
@@ -102,7 +109,7 @@ def address_edit(request, pk=None):
 @require_POST
 def address_delete(request, pk):
     try:
-        services.address_delete(request.user, pk)
+        services.address_delete(request.user, address_id=pk)
     except NotFound as exc:
         raise Http404 from exc
     messages.success(request, _("Address deleted."))
@@ -113,7 +120,7 @@ def address_delete(request, pk):
 @require_POST
 def address_set_default(request, pk):
     try:
-        services.address_set_default(request.user, pk)
+        services.address_set_default(request.user, address_id=pk)
     except NotFound as exc:
         raise Http404 from exc
     messages.success(request, _("Default address changed."))

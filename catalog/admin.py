@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from catalog import queries, services
+from catalog import locks, queries, services
 from catalog.cache import catalog_cache_invalidate
 from catalog.models import Brand, Category, Product, ProductImage, ProductVariant, Review
 from core.admin import EditedFieldsAdminMixin, edited_fields, save_edited
@@ -204,7 +204,7 @@ class ProductVariantAdmin(EditedFieldsAdminMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         # The product row first, like variant_update and the product admin: product_sync writes it
         # after the variant, and taking the locks in the other order deadlocks against them.
-        Product.objects.select_for_update().filter(pk=obj.product_id).values_list("pk").first()
+        locks.product_lock(obj.product_id)
         super().save_model(request, obj, form, change)
         # The product's shown price, search vector and cached answers follow the variant.
         services.product_sync(obj.product)
@@ -282,7 +282,7 @@ class ProductAdmin(EditedFieldsAdminMixin, admin.ModelAdmin):
         if change:
             # The product row first, like the variant services: the form, its inlines and
             # product_sync then write product and variants without deadlocking against them.
-            Product.objects.select_for_update().filter(pk=obj.pk).values_list("pk").first()
+            locks.product_lock(obj.pk)
         super().save_model(request, obj, form, change)
 
     def delete_inline(self, request, obj):
@@ -413,7 +413,7 @@ class ReviewAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if "is_visible" in form.changed_data:
-            services.review_set_visible(obj, obj.is_visible)
+            services.review_set_visible(obj, visible=obj.is_visible)
         else:
             save_edited(obj, form.changed_data)
 
@@ -434,4 +434,4 @@ class ReviewAdmin(admin.ModelAdmin):
     @admin.action(description=_("Show selected reviews again"), permissions=["change"])
     def show(self, request, queryset):
         for review in queryset.select_related("product"):
-            services.review_set_visible(review, True)
+            services.review_set_visible(review, visible=True)

@@ -24,6 +24,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from catalog import locks
 from catalog.cache import catalog_cache_invalidate
 from catalog.exceptions import (
     AlreadyReviewed,
@@ -82,7 +83,7 @@ def _invalidate_on_commit(product_ids: Iterable[int]) -> None:
     on_commit_robust(catalog_cache_invalidate, sorted({int(pk) for pk in product_ids}))
 
 
-def unique_slug(model, text: str, *, exclude_pk: int | None = None, max_length: int = 200) -> str:
+def unique_slug(model, *, text: str, exclude_pk: int | None = None, max_length: int = 200) -> str:
     """A slug from `text` (Chinese kept), suffixed -2, -3... until no other row has it."""
     base = slugify(text, allow_unicode=True)[:max_length] or "item"
     slug, n = base, 1
@@ -248,7 +249,7 @@ def product_create(
 ) -> Product:
     """Create a product, optionally with its variants, and compute its price and search vector."""
     _check_fields(fields, PRODUCT_FIELDS - {"name", "category"})
-    slug = fields.pop("slug", None) or unique_slug(Product, name)
+    slug = fields.pop("slug", None) or unique_slug(Product, text=name)
     product = Product(name=name, slug=slug, category=category, **fields)
     product.full_clean(exclude=["category", "brand"])
     product.save()
@@ -268,7 +269,7 @@ def product_update(product: Product, **fields: Any) -> Product:
     for name, value in fields.items():
         setattr(product, name, value)
     if "slug" in fields and not product.slug:
-        product.slug = unique_slug(Product, product.name, exclude_pk=product.pk)
+        product.slug = unique_slug(Product, text=product.name, exclude_pk=product.pk)
     product.full_clean(exclude=["category", "brand"])
     # Only the fields passed: price, rating, sales and stock flag belong to other services, and
     # this instance may be older than their last commit.
@@ -300,7 +301,8 @@ def products_set_flags(
         changes["is_featured"] = is_featured
     if not changes or not ids:
         return 0
-    count = Product.objects.filter(pk__in=ids).update(**changes)
+    # Locked in pk order first (catalog.locks.products_lock), then one UPDATE of the locked rows.
+    count = Product.objects.filter(pk__in=locks.products_lock(ids)).update(**changes)
     _invalidate_on_commit(ids)
     return count
 
@@ -328,15 +330,9 @@ def _variant_save(variant: ProductVariant, data: dict) -> ProductVariant:
     return variant
 
 
-def _lock_product(product_id: int) -> None:
-    """Variant writes lock their product's row first, as the product admin does, so a variant
-    change and a product edit queue up instead of deadlocking (both end by writing both rows)."""
-    Product.objects.select_for_update().filter(pk=product_id).values_list("pk").first()
-
-
 @transaction.atomic
 def variant_create(product: Product, **data: Any) -> ProductVariant:
-    _lock_product(product.pk)
+    locks.product_lock(product.pk)
     variant = _variant_save(ProductVariant(product=product), data)
     product_refresh_price(product)
     products_refresh_in_stock([product.pk])
@@ -346,7 +342,7 @@ def variant_create(product: Product, **data: Any) -> ProductVariant:
 
 @transaction.atomic
 def variant_update(variant: ProductVariant, **data: Any) -> ProductVariant:
-    _lock_product(variant.product_id)
+    locks.product_lock(variant.product_id)
     _variant_save(variant, data)
     product_refresh_price(variant.product)
     # (De)activating a variant can make or unmake the product's only available stock.
@@ -363,7 +359,7 @@ def variant_delete(variant: ProductVariant) -> bool:
     from orders.models import OrderLine
 
     product = variant.product
-    _lock_product(product.pk)
+    locks.product_lock(product.pk)
     referenced = (
         Stock.objects.filter(variant=variant).exists()
         or OrderLine.objects.filter(variant=variant).exists()
@@ -475,8 +471,8 @@ def image_ensure_primary(product: Product) -> None:
 @transaction.atomic
 def image_add(
     product: Product,
-    upload,
     *,
+    upload,
     alt_text: str = "",
     is_primary: bool = False,
     sort_order: int = 0,
@@ -555,7 +551,7 @@ def _category_product_ids(category_ids: Iterable[int]) -> list[int]:
 @transaction.atomic
 def category_create(*, name: str, **fields: Any) -> Category:
     _check_fields(fields, CATEGORY_FIELDS - {"name"})
-    slug = fields.pop("slug", None) or unique_slug(Category, name, max_length=110)
+    slug = fields.pop("slug", None) or unique_slug(Category, text=name, max_length=110)
     category = Category(name=name, slug=slug, **fields)
     category.full_clean(exclude=["parent"])
     category.save()
@@ -603,7 +599,7 @@ def brand_save(brand: Brand, *, fields: Iterable[str] | None = None) -> Brand:
     """Create or change a brand; its products' search vectors and cached answers follow. A change
     with `fields` writes only those columns."""
     if not brand.slug:
-        brand.slug = unique_slug(Brand, brand.name, exclude_pk=brand.pk, max_length=110)
+        brand.slug = unique_slug(Brand, text=brand.name, exclude_pk=brand.pk, max_length=110)
         fields = None if fields is None else [*fields, "slug"]
     if brand.pk is None or fields is None:
         brand.save()
@@ -628,7 +624,7 @@ def brand_delete(brand: Brand) -> None:
 # --- Reviews -----------------------------------------------------------------------------------------
 
 
-def user_has_bought(user, product: Product) -> bool:
+def user_has_bought(user, *, product: Product) -> bool:
     """A buyer is a user with a delivered order containing the product."""
     from orders.models import Order, OrderLine
 
@@ -658,7 +654,7 @@ def product_refresh_rating(product: Product) -> Product:
 @transaction.atomic
 def review_create(*, user, product: Product, rating: int, body: str, title: str = "") -> Review:
     """A buyer's review, once per product. Not a buyer -> 403; a second review -> 409."""
-    if not user_has_bought(user, product):
+    if not user_has_bought(user, product=product):
         raise NotABuyer()
     if Review.objects.filter(user=user, product=product).exists():
         raise AlreadyReviewed()
@@ -670,20 +666,20 @@ def review_create(*, user, product: Product, rating: int, body: str, title: str 
     except IntegrityError as exc:  # a concurrent request of the same user won the race
         raise AlreadyReviewed() from exc
     # Lock the product row so two concurrent reviews cannot both write an outdated average.
-    Product.objects.select_for_update().filter(pk=product.pk).first()
+    locks.product_lock(product.pk)
     product_refresh_rating(product)
     return review
 
 
 @transaction.atomic
-def review_set_visible(review: Review, visible: bool) -> Review:
+def review_set_visible(review: Review, *, visible: bool) -> Review:
     """Hide (or show again) a review; the product's rating counts visible reviews only."""
     review.is_visible = visible
     review.save(update_fields=["is_visible", "updated_at"])
-    Product.objects.select_for_update().filter(pk=review.product_id).first()
+    locks.product_lock(review.product_id)
     product_refresh_rating(review.product)
     return review
 
 
 def review_hide(review: Review) -> Review:
-    return review_set_visible(review, False)
+    return review_set_visible(review, visible=False)

@@ -70,7 +70,7 @@ class StockAdjustForm(forms.Form):
         data = super().clean()
         if "quantity_change" in data and "reason" in data:
             try:
-                services.stock_adjust_validate(data["quantity_change"], data["reason"])
+                services.stock_adjust_validate(data["quantity_change"], reason=data["reason"])
             except InvalidStockChange as exc:
                 self.add_error("quantity_change", str(exc.detail))
         return data
@@ -128,10 +128,10 @@ class StockAdmin(EditedFieldsAdminMixin, admin.ModelAdmin):
                     for current in stocks:
                         services.stock_adjust(
                             current.variant,
-                            current.warehouse,
-                            data["quantity_change"],
-                            data["reason"],
-                            user=request.user,
+                            warehouse=current.warehouse,
+                            delta=data["quantity_change"],
+                            reason=data["reason"],
+                            actor=request.user,
                             note=data["note"],
                         )
             except DomainError as exc:

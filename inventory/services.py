@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -33,6 +33,7 @@ from catalog.cache import catalog_cache_invalidate
 from catalog.services import products_refresh_after_warehouse_change, products_refresh_in_stock
 from core.exceptions import Conflict
 from core.transactions import on_commit_robust
+from inventory import locks
 from inventory.exceptions import (
     InsufficientStock,
     InvalidStockChange,
@@ -42,6 +43,9 @@ from inventory.exceptions import (
 from inventory.models import Allocation, Stock, StockAlert, StockMovement, Warehouse
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
     from catalog.models import ProductVariant
     from orders.models import Order, OrderLine
 
@@ -59,18 +63,9 @@ MAX_ON_HAND = 2_147_483_647
 # --- helpers -------------------------------------------------------------------------------------
 
 
-def _user_or_none(user):
-    return user if getattr(user, "is_authenticated", False) else None
-
-
-def _stocks_locked(**filters: Any) -> list[Stock]:
-    """Lock the matching stock rows in primary-key order (the one global lock order)."""
-    return list(
-        Stock.objects.select_for_update(of=("self",))
-        .select_related("warehouse", "variant")
-        .filter(**filters)
-        .order_by("pk")
-    )
+def _actor_or_none(actor: User | AnonymousUser | None) -> User | None:
+    # The ledger's `user` column records who acted; an anonymous caller (a task) records nobody.
+    return actor if getattr(actor, "is_authenticated", False) else None
 
 
 def _stock_write(stock: Stock, *, quantity: int, allocated: int) -> None:
@@ -85,7 +80,14 @@ def _stock_write(stock: Stock, *, quantity: int, allocated: int) -> None:
 
 
 def _ledger_write(
-    stock: Stock, *, before: int, after: int, reason: str, reference: str = "", user=None, note=""
+    stock: Stock,
+    *,
+    before: int,
+    after: int,
+    reason: str,
+    reference: str = "",
+    actor: User | None = None,
+    note="",
 ) -> StockMovement:
     return StockMovement.objects.create(
         stock=stock,
@@ -94,7 +96,7 @@ def _ledger_write(
         quantity_before=before,
         quantity_after=after,
         reference=(reference or "")[:64],
-        user=_user_or_none(user),
+        user=_actor_or_none(actor),
         note=(note or "")[:255],
     )
 
@@ -166,7 +168,9 @@ def warehouse_save(warehouse: Warehouse, *, fields: Iterable[str] | None = None)
 # --- allocation ----------------------------------------------------------------------------------
 
 
-def stock_allocate(order_lines: Sequence[OrderLine], *, user=None) -> list[Allocation]:
+def stock_allocate(
+    order_lines: Sequence[OrderLine], *, actor: User | None = None
+) -> list[Allocation]:
     """Hold stock for saved order lines, all lines or none, taking from warehouses by priority.
 
     Called inside the order's transaction so the order and its allocations commit together. Lines
@@ -179,7 +183,7 @@ def stock_allocate(order_lines: Sequence[OrderLine], *, user=None) -> list[Alloc
         return []
     with transaction.atomic():
         variant_ids = {line.variant_id for line in lines if line.variant_id is not None}
-        stocks = _stocks_locked(variant_id__in=variant_ids, warehouse__is_active=True)
+        stocks = locks.stocks_lock(variant_id__in=variant_ids, warehouse__is_active=True)
 
         # Under the lock, so a concurrent retry of the same lines is seen.
         already = set(
@@ -270,19 +274,15 @@ def _open_allocations_locked(
     )
     if not stock_ids:
         return [], {}, []
-    stocks = _stocks_locked(pk__in=stock_ids)
-    allocations = list(
-        Allocation.objects.select_for_update(of=("self",))
-        .filter(order_line__order_id=order.pk, quantity__gt=0)
-        .order_by("pk")
-    )
+    stocks = locks.stocks_lock(pk__in=stock_ids)
+    allocations = locks.allocations_lock(order)
     units: dict[int, int] = defaultdict(int)
     for allocation in allocations:
         units[allocation.stock_id] += allocation.quantity
     return [stock for stock in stocks if units.get(stock.pk)], units, allocations
 
 
-def stock_release(order: Order, *, user=None) -> None:
+def stock_release(order: Order, *, actor: User | None = None) -> None:
     """Give back every open allocation of the order (cancel, expiry, refund before shipping).
 
     Idempotent: released allocations have quantity 0, so a second call finds nothing open.
@@ -307,7 +307,7 @@ def stock_release(order: Order, *, user=None) -> None:
     _after_commit(touched)
 
 
-def stock_ship(order: Order, *, user=None) -> None:
+def stock_ship(order: Order, *, actor: User | None = None) -> None:
     """Deduct shipped units from on-hand and allocated together; one `sale` ledger row per stock row.
 
     Idempotent: shipped allocations have quantity 0, so a second call finds nothing open.
@@ -336,7 +336,7 @@ def stock_ship(order: Order, *, user=None) -> None:
                 after=stock.quantity,
                 reason=Reason.SALE,
                 reference=order.number,
-                user=user,
+                actor=actor,
             )
         Allocation.objects.filter(pk__in=[a.pk for a in allocations]).update(quantity=0)
     _after_commit(touched)
@@ -347,11 +347,11 @@ def stock_ship(order: Order, *, user=None) -> None:
 
 def _stock_change(
     variant: ProductVariant,
+    *,
     warehouse: Warehouse,
     delta: int,
     reason: str,
-    *,
-    user=None,
+    actor: User | None = None,
     note: str = "",
     reference: str = "",
 ) -> Stock:
@@ -359,7 +359,7 @@ def _stock_change(
         if delta > 0:
             # get_or_create survives a concurrent insert of the same row (it retries the get).
             Stock.objects.get_or_create(variant=variant, warehouse=warehouse)
-        stocks = _stocks_locked(variant=variant, warehouse=warehouse)
+        stocks = locks.stocks_lock(variant=variant, warehouse=warehouse)
         if not stocks:
             raise StockBelowAllocated(_("There is no stock of this variant in this warehouse."))
         stock = stocks[0]
@@ -384,7 +384,7 @@ def _stock_change(
             after=after,
             reason=reason,
             reference=reference,
-            user=user,
+            actor=actor,
             note=note,
         )
     _after_commit([stock])
@@ -393,10 +393,10 @@ def _stock_change(
 
 def stock_receive(
     variant: ProductVariant,
+    *,
     warehouse: Warehouse,
     quantity: int,
-    *,
-    user=None,
+    actor: User | None = None,
     note: str = "",
     reference: str = "",
 ) -> Stock:
@@ -404,15 +404,21 @@ def stock_receive(
     if quantity <= 0:
         raise InvalidStockChange(_("Received quantity must be positive."))
     return _stock_change(
-        variant, warehouse, quantity, Reason.PURCHASE, user=user, note=note, reference=reference
+        variant,
+        warehouse=warehouse,
+        delta=quantity,
+        reason=Reason.PURCHASE,
+        actor=actor,
+        note=note,
+        reference=reference,
     )
 
 
 def stock_receive_opening(
     warehouse: Warehouse,
-    quantities: dict[int, int],
     *,
-    user=None,
+    quantities: dict[int, int],
+    actor: User | None = None,
     reference: str = "",
     note: str = "",
 ) -> list[int]:
@@ -451,7 +457,7 @@ def stock_receive_opening(
                     quantity_before=0,
                     quantity_after=stock.quantity,
                     reference=(reference or "")[:64],
-                    user=_user_or_none(user),
+                    user=_actor_or_none(actor),
                     note=(note or "")[:255],
                 )
                 for stock in stocks
@@ -462,7 +468,7 @@ def stock_receive_opening(
     return [stock.pk for stock in stocks]
 
 
-def stock_adjust_validate(delta: int, reason: str) -> None:
+def stock_adjust_validate(delta: int, *, reason: str) -> None:
     """The sign must fit the reason: purchases and returns add units, damage removes them, and an
     `adjustment` (a stock count) goes either way. `sale` is not a manual reason: sales are
     written only by stock_ship, so the ledger's sales match shipped orders."""
@@ -480,16 +486,18 @@ def stock_adjust_validate(delta: int, reason: str) -> None:
 
 def stock_adjust(
     variant: ProductVariant,
+    *,
     warehouse: Warehouse,
     delta: int,
     reason: str,
-    *,
-    user=None,
+    actor: User | None = None,
     note: str = "",
 ) -> Stock:
     """A person changes on-hand units; never below what is allocated (StockBelowAllocated, 409)."""
-    stock_adjust_validate(delta, reason)
-    return _stock_change(variant, warehouse, delta, reason, user=user, note=note)
+    stock_adjust_validate(delta, reason=reason)
+    return _stock_change(
+        variant, warehouse=warehouse, delta=delta, reason=reason, actor=actor, note=note
+    )
 
 
 def stock_allocation_repair(stock_ids: Iterable[int] | None = None) -> list[tuple[Stock, int, int]]:
@@ -500,7 +508,7 @@ def stock_allocation_repair(stock_ids: Iterable[int] | None = None) -> list[tupl
     repaired = []
     with transaction.atomic():
         filters = {} if stock_ids is None else {"pk__in": list(stock_ids)}
-        stocks = _stocks_locked(**filters)
+        stocks = locks.stocks_lock(**filters)
         sums = dict(
             Stock.objects.filter(pk__in=[s.pk for s in stocks])
             .annotate(open_units=open_sum)

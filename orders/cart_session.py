@@ -1,5 +1,5 @@
 """Where a request's guest cart token comes from: the X-Cart-Token header (mobile clients) or the
-session (pages), and the login hook that merges the session's guest cart into the user's cart."""
+session (pages), and the merge of the session's guest cart into the user's cart at a page login."""
 
 from __future__ import annotations
 
@@ -33,8 +33,14 @@ def remember_cart_token(request, token) -> None:
         session[SESSION_KEY] = str(token)
 
 
-def cart_merge_on_login(sender, request, user, **kwargs) -> None:
-    """user_logged_in receiver: a page visitor's guest cart joins their own cart at login."""
+def cart_merge_after_login(request, user) -> None:
+    """A page visitor's guest cart joins their own cart once they logged in (or registered).
+
+    Called by the storefront's login and registration views right after `login()`. Not by the
+    admin's login (a staff member's guest cart stays in the session until a storefront login) nor
+    the API's token logins: API clients keep their token in X-Cart-Token and merge it themselves
+    with POST /api/v1/cart/merge/.
+    """
     from orders.services import cart_merge
 
     session = getattr(request, "session", None) if request is not None else None

@@ -77,7 +77,7 @@ def order_email_send(order_id: int, kind: str) -> bool:
     order = Order.objects.select_related("user").filter(pk=order_id).first()
     if order is None:
         return False
-    return order_notification_send(order, kind)
+    return order_notification_send(order, kind=kind)
 
 
 @shared_task

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from catalog.queries import category_descendant_ids
 from core.money import ZERO, money
+from promotions import locks
 from promotions.exceptions import (
     CouponExpired,
     CouponLimitReached,
@@ -55,7 +56,7 @@ class CouponQuote:
     discount: Decimal
 
 
-def coupon_discount(template: CouponTemplate, eligible: Decimal) -> Decimal:
+def coupon_discount(template: CouponTemplate, *, eligible: Decimal) -> Decimal:
     """The discount on an eligible amount, to the cent and never more than that amount."""
     if template.kind == CouponTemplate.Kind.FIXED:
         discount = template.value
@@ -86,7 +87,7 @@ def _check_validity(template: CouponTemplate, at: datetime) -> None:
 
 
 def coupon_quote(
-    user, code: str, lines: Sequence[CouponLine], *, at: datetime | None = None
+    user, *, code: str, lines: Sequence[CouponLine], at: datetime | None = None
 ) -> CouponQuote:
     """Check that `user` may apply `code` to `lines` now and compute the discount.
 
@@ -120,17 +121,19 @@ def coupon_quote(
         raise CouponNotApplicable()
     if eligible < template.min_spend:
         raise CouponMinSpend(extra={"min_spend": f"{template.min_spend:.2f}"})
-    return CouponQuote(user_coupon=user_coupon, discount=coupon_discount(template, eligible))
+    return CouponQuote(
+        user_coupon=user_coupon, discount=coupon_discount(template, eligible=eligible)
+    )
 
 
 @transaction.atomic
-def coupon_redeem(quote: CouponQuote, order) -> UserCoupon:
+def coupon_redeem(quote: CouponQuote, *, order) -> UserCoupon:
     """Mark the quoted coupon used by `order`.
 
     Called inside the order's transaction: the row lock makes two checkouts racing with the same
     coupon end with one order holding it and the other rolled back with `coupon_used`.
     """
-    user_coupon = UserCoupon.objects.select_for_update().get(pk=quote.user_coupon.pk)
+    user_coupon = locks.user_coupon_lock(quote.user_coupon.pk)
     if user_coupon.user_id != order.user_id:
         # A quote is personal: it can never pay for someone else's order.
         raise CouponNotFound()
@@ -152,11 +155,7 @@ def coupon_restore(order) -> None:
     was never paid) is for the orders app to decide before calling.
     """
     now = timezone.now()
-    coupons = (
-        UserCoupon.objects.select_for_update()
-        .filter(order=order, status=UserCoupon.Status.USED)
-        .select_related("template")
-    )
+    coupons = locks.order_coupons_lock(order)
     for user_coupon in coupons:
         still_valid = now < user_coupon.template.valid_to
         user_coupon.status = UserCoupon.Status.UNUSED if still_valid else UserCoupon.Status.EXPIRED
@@ -166,14 +165,14 @@ def coupon_restore(order) -> None:
 
 
 @transaction.atomic
-def coupon_claim(user, template: CouponTemplate) -> UserCoupon:
+def coupon_claim(user, *, template: CouponTemplate) -> UserCoupon:
     """Issue one coupon of `template` to `user`.
 
     The template row is locked for the whole claim, so concurrent claims of the same template run
     one after another: neither total_quantity nor the per-user limit can be overrun by a race.
     """
     now = timezone.now()
-    locked = CouponTemplate.objects.select_for_update().get(pk=template.pk)
+    locked = locks.coupon_template_lock(template.pk)
     if not locked.is_active or not (locked.valid_from <= now < locked.valid_to):
         raise CouponNotClaimable()
     if locked.claimed_count >= locked.total_quantity:

@@ -192,8 +192,6 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-    # Not a rule: its password_changed hook revokes refresh tokens on every change of password.
-    {"NAME": "accounts.validators.RevokeRefreshTokensOnPasswordChange"},
 ]
 
 # Failed logins allowed per username + IP in LOGIN_FAILURE_WINDOW seconds before 429.

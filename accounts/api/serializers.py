@@ -109,4 +109,6 @@ class AddressSerializer(serializers.ModelSerializer):
         return services.address_create(self.context["request"].user, **validated_data)
 
     def update(self, address, validated_data):
-        return services.address_update(self.context["request"].user, address.pk, **validated_data)
+        return services.address_update(
+            self.context["request"].user, address_id=address.pk, **validated_data
+        )

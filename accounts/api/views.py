@@ -96,7 +96,7 @@ class LogoutView(APIView):
     def post(self, request):
         serializer = RefreshSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.auth_logout(request.user, serializer.validated_data["refresh"])
+        services.auth_logout(request.user, raw_refresh=serializer.validated_data["refresh"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -193,4 +193,4 @@ class AddressViewSet(viewsets.ModelViewSet):
         return queries.address_list(self.request.user)
 
     def perform_destroy(self, address):
-        services.address_delete(self.request.user, address.pk)
+        services.address_delete(self.request.user, address_id=address.pk)

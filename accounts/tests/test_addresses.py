@@ -144,7 +144,7 @@ def test_service_refuses_other_users_address(user, other_user):
 
     theirs = services.address_create(other_user, **NEW)
     with pytest.raises(NotFound):
-        services.address_delete(user, theirs.pk)
+        services.address_delete(user, address_id=theirs.pk)
     with pytest.raises(NotFound):
-        services.address_update(user, theirs.pk, city="X")
+        services.address_update(user, address_id=theirs.pk, city="X")
     assert Address.objects.filter(pk=theirs.pk).exists()

@@ -121,12 +121,12 @@ def test_changing_the_role_in_the_admin_syncs_staff_flags_and_group(client, staf
 
 def test_user_set_role_round_trip():
     user = UserFactory()
-    services.user_set_role(user, "staff")
+    services.user_set_role(user, role="staff")
     assert user.is_staff and user.is_superuser
-    services.user_set_role(user, "merchant")
+    services.user_set_role(user, role="merchant")
     assert user.is_staff and not user.is_superuser
     assert user.groups.filter(name=MERCHANT_GROUP).exists()
-    services.user_set_role(user, "customer")
+    services.user_set_role(user, role="customer")
     user.refresh_from_db()
     assert not user.is_staff and not user.is_superuser
     assert not user.groups.exists()

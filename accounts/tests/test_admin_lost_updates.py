@@ -35,7 +35,7 @@ def test_user_edit_racing_password_and_role_changes_keeps_them(admin_client):
         services.password_change(
             target, old_password=DEFAULT_PASSWORD, new_password=NEW_PASSWORD, ip=""
         )
-        services.user_set_role(User.objects.get(pk=target.pk), User.Role.MERCHANT)
+        services.user_set_role(User.objects.get(pk=target.pk), role=User.Role.MERCHANT)
 
     response, _ = race_admin_save(
         lambda: admin_client.post(user_url(target), data), services_commit, "accounts_user"
@@ -58,7 +58,7 @@ def test_address_edit_racing_set_default_keeps_the_new_default(admin_client):
 
     response, _ = race_admin_save(
         lambda: admin_client.post(url, data),
-        lambda: services.address_set_default(first.user, second.pk),
+        lambda: services.address_set_default(first.user, address_id=second.pk),
         # Paused before address_update locks the owner: the default moves first.
         pattern=r'^\s*SELECT .* FROM "accounts_user" .* FOR UPDATE',
     )

@@ -349,7 +349,7 @@ class ProductViewSet(
         serializer = s.ImageUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        image = services.image_add(product, data.pop("image"), **data)
+        image = services.image_add(product, upload=data.pop("image"), **data)
         return Response(
             s.ProductImageSerializer(image, context=context).data, status=status.HTTP_201_CREATED
         )

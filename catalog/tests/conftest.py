@@ -31,7 +31,7 @@ def give_stock(variant, quantity):
     from inventory.services import stock_receive
 
     with TestCase.captureOnCommitCallbacks(execute=True):
-        return stock_receive(variant, warehouse(), quantity)
+        return stock_receive(variant, warehouse=warehouse(), quantity=quantity)
 
 
 @pytest.fixture

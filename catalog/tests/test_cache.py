@@ -124,7 +124,7 @@ def test_warehouse_toggle_forgets_details_of_its_stock(
     other = services.variant_create(product, sku="SP-2", name="Other", price="10.00")
     north = Warehouse.objects.create(code="north", name="North")
     with django_capture_on_commit_callbacks(execute=True):
-        stock_receive(other, north, 1)
+        stock_receive(other, warehouse=north, quantity=1)
     assert _detail(api_client, "split") == (True, {"SP-1": True, "SP-2": True})
 
     # The product stays in stock (SP-1 in main), so its flag does not change, but SP-2 does.

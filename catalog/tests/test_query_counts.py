@@ -17,7 +17,7 @@ def _shelf(make_product, n):
         p = make_product(f"Item {i}", f"{i + 1}.00", category=category, brand=brand, stock=i % 2)
         products.append(p)
     for p in products[:3]:
-        services.image_add(p, png_file())
+        services.image_add(p, upload=png_file())
     return products
 
 

@@ -49,7 +49,7 @@ class StockAdjustSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         try:
-            stock_adjust_validate(attrs["quantity_change"], attrs["reason"])
+            stock_adjust_validate(attrs["quantity_change"], reason=attrs["reason"])
         except InvalidStockChange as exc:
             raise serializers.ValidationError({"quantity_change": [str(exc.detail)]}) from exc
         return attrs

@@ -96,10 +96,10 @@ class StockAdjustView(APIView):
         data = serializer.validated_data
         stock = services.stock_adjust(
             data["variant"],
-            data["warehouse"],
-            data["quantity_change"],
-            data["reason"],
-            user=request.user,
+            warehouse=data["warehouse"],
+            delta=data["quantity_change"],
+            reason=data["reason"],
+            actor=request.user,
             note=data["note"],
         )
         return Response(s.StockSerializer(stocks_queryset().get(pk=stock.pk)).data)

@@ -25,4 +25,4 @@ def stocked(variant, warehouse, django_capture_on_commit_callbacks):
     """`variant` with 10 units received in `warehouse` (through the service, so the ledger agrees),
     its on-commit work done as after a real commit (Product.in_stock refreshed)."""
     with django_capture_on_commit_callbacks(execute=True):
-        return services.stock_receive(variant, warehouse, 10)
+        return services.stock_receive(variant, warehouse=warehouse, quantity=10)

@@ -96,7 +96,7 @@ def test_movement_admin_is_read_only_and_filterable(admin_client, stocked, wareh
 
 
 def test_alert_and_warehouse_admin_lists(admin_client, stocked, variant, warehouse):
-    services.stock_adjust(variant, warehouse, -9, "adjustment")
+    services.stock_adjust(variant, warehouse=warehouse, delta=-9, reason="adjustment")
     services.stock_alerts_check()
     page = admin_client.get("/admin/inventory/stockalert/", {"resolved_at__isempty": "1"})
     assert page.status_code == 200

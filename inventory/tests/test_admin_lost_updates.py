@@ -60,7 +60,9 @@ def test_threshold_edit_racing_an_adjustment_keeps_the_ledger(admin_client, stoc
 
     response, _ = race_admin_save(
         lambda: admin_client.post(change_url(stocked), data),
-        lambda: services.stock_adjust(stocked.variant, stocked.warehouse, 7, "purchase"),
+        lambda: services.stock_adjust(
+            stocked.variant, warehouse=stocked.warehouse, delta=7, reason="purchase"
+        ),
         "inventory_stock",
     )
 

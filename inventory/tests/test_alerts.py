@@ -47,7 +47,9 @@ def test_alert_raised_once_mailed_once_resolved_after_restock(
     assert tasks.low_stock_check()["resolved"] == 1
     alert.refresh_from_db()
     assert alert.resolved_at is not None
-    services.stock_adjust(variant, warehouse, -3, "damage")  # 10 - 4 allocated - 3 => 3 available
+    services.stock_adjust(
+        variant, warehouse=warehouse, delta=-3, reason="damage"
+    )  # 10 - 4 allocated - 3 => 3 available
     assert tasks.low_stock_check()["raised"] == 1
     assert StockAlert.objects.filter(resolved_at__isnull=True).count() == 1
     assert len(mailoutbox) == 2
@@ -58,7 +60,7 @@ def test_one_digest_for_many_alerts(warehouse, recipients, mailoutbox):
 
     variants = [VariantFactory() for _ in range(3)]
     for v in variants:
-        services.stock_receive(v, warehouse, 1)
+        services.stock_receive(v, warehouse=warehouse, quantity=1)
     tasks.low_stock_check()
     assert len(mailoutbox) == 1
     assert all(v.sku in mailoutbox[0].body for v in variants)
@@ -69,13 +71,13 @@ def test_alert_on_commit_of_a_stock_change(
     stocked, variant, warehouse, django_capture_on_commit_callbacks, mailoutbox
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        services.stock_adjust(variant, warehouse, -6, "adjustment")
+        services.stock_adjust(variant, warehouse=warehouse, delta=-6, reason="adjustment")
     assert StockAlert.objects.get().level == "low"
     assert mailoutbox == []  # the digest waits for the periodic run
 
 
 def test_failed_mail_is_retried(stocked, variant, warehouse, recipients, mailoutbox, monkeypatch):
-    services.stock_adjust(variant, warehouse, -10, "adjustment")
+    services.stock_adjust(variant, warehouse=warehouse, delta=-10, reason="adjustment")
 
     def broken(*args, **kwargs):
         raise OSError("smtp down")
@@ -92,13 +94,13 @@ def test_failed_mail_is_retried(stocked, variant, warehouse, recipients, mailout
 
 def test_no_recipients_keeps_alerts_pending(stocked, variant, warehouse, settings, mailoutbox):
     settings.SHOP_STAFF_EMAILS = []
-    services.stock_adjust(variant, warehouse, -10, "adjustment")
+    services.stock_adjust(variant, warehouse=warehouse, delta=-10, reason="adjustment")
     assert tasks.low_stock_check()["notified"] == 0
     assert StockAlert.objects.get().notified_at is None
 
 
 def test_inactive_warehouse_rows_do_not_alert(stocked, variant, warehouse):
-    services.stock_adjust(variant, warehouse, -8, "adjustment")
+    services.stock_adjust(variant, warehouse=warehouse, delta=-8, reason="adjustment")
     services.stock_alerts_check()
     warehouse.is_active = False
     warehouse.save()

@@ -82,7 +82,7 @@ class TestWarehouses:
 class TestStocks:
     def test_row_and_filters(self, merchant_client, stocked, variant, warehouse, second_warehouse):
         other = VariantFactory()
-        services.stock_receive(other, second_warehouse, 3)
+        services.stock_receive(other, warehouse=second_warehouse, quantity=3)
         services.stock_allocate(order_with_lines([(variant, 4)])[1])
 
         rows = merchant_client.get("/api/v1/inventory/stocks/", {"variant": variant.pk}).data[
@@ -113,7 +113,7 @@ class TestStocks:
         self, merchant_client, warehouse, django_assert_max_num_queries
     ):
         for _ in range(15):
-            services.stock_receive(VariantFactory(), warehouse, 2)
+            services.stock_receive(VariantFactory(), warehouse=warehouse, quantity=2)
         # auth user, count, page
         with django_assert_max_num_queries(3):
             response = merchant_client.get("/api/v1/inventory/stocks/")
@@ -205,9 +205,11 @@ class TestMovements:
         self, merchant_client, stocked, variant, warehouse, second_warehouse, merchant
     ):
         other = VariantFactory()
-        services.stock_receive(other, second_warehouse, 3)
-        services.stock_adjust(variant, warehouse, -1, "damage", user=merchant, note="broken")
-        old = services.stock_adjust(variant, warehouse, 2, "return")
+        services.stock_receive(other, warehouse=second_warehouse, quantity=3)
+        services.stock_adjust(
+            variant, warehouse=warehouse, delta=-1, reason="damage", actor=merchant, note="broken"
+        )
+        old = services.stock_adjust(variant, warehouse=warehouse, delta=2, reason="return")
         StockMovement.objects.filter(stock=old, reason="return").update(
             created_at=timezone.now() - timedelta(days=10)
         )
@@ -249,7 +251,9 @@ class TestMovements:
 
     def test_query_count(self, merchant_client, warehouse, merchant, django_assert_max_num_queries):
         for _ in range(12):
-            services.stock_receive(VariantFactory(), warehouse, 2, user=merchant)
+            services.stock_receive(
+                VariantFactory(), warehouse=warehouse, quantity=2, actor=merchant
+            )
         with django_assert_max_num_queries(3):
             response = merchant_client.get("/api/v1/inventory/movements/")
         assert response.data["count"] == 12
@@ -260,7 +264,7 @@ class TestLowStockAndSummary:
         self, merchant_client, stocked, variant, warehouse, django_assert_max_num_queries
     ):
         for _ in range(5):
-            services.stock_receive(VariantFactory(), warehouse, 1)
+            services.stock_receive(VariantFactory(), warehouse=warehouse, quantity=1)
         services.stock_allocate(order_with_lines([(variant, 10)])[1])
         services.stock_alerts_check()
         with django_assert_max_num_queries(3):
@@ -275,8 +279,8 @@ class TestLowStockAndSummary:
         variant.cost_price = Decimal("12.50")
         variant.save()
         other = VariantFactory(cost_price=None)
-        services.stock_receive(other, warehouse, 2)
-        services.stock_receive(variant, second_warehouse, 30)
+        services.stock_receive(other, warehouse=warehouse, quantity=2)
+        services.stock_receive(variant, warehouse=second_warehouse, quantity=30)
         services.stock_allocate(order_with_lines([(variant, 38)])[1])
         services.stock_alerts_check()
 
@@ -299,8 +303,10 @@ class TestLowStockAndSummary:
         from core.money import max_unit_price
 
         dear = VariantFactory(cost_price=max_unit_price())
-        services.stock_receive(dear, warehouse, services.MAX_ON_HAND)
-        services.stock_receive(VariantFactory(cost_price=max_unit_price()), warehouse, 3)
+        services.stock_receive(dear, warehouse=warehouse, quantity=services.MAX_ON_HAND)
+        services.stock_receive(
+            VariantFactory(cost_price=max_unit_price()), warehouse=warehouse, quantity=3
+        )
 
         response = staff_client.get("/api/v1/inventory/summary/")
 
@@ -332,7 +338,7 @@ def test_id_filters_reject_what_cannot_be_an_id(url, param, value, merchant_clie
 
 
 def test_id_filter_still_filters(merchant_client, stocked, second_warehouse):
-    other = services.stock_receive(VariantFactory(), second_warehouse, 3)
+    other = services.stock_receive(VariantFactory(), warehouse=second_warehouse, quantity=3)
     response = merchant_client.get(
         "/api/v1/inventory/stocks/", {"warehouse": str(other.warehouse_id)}
     )

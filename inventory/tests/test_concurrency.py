@@ -47,14 +47,14 @@ def place(user, number, lines):
     with transaction.atomic():
         order = OrderFactory(user=user, number=number)
         made = [OrderLineFactory(order=order, variant=v, quantity=q) for v, q in lines]
-        services.stock_allocate(made, user=user)
+        services.stock_allocate(made, actor=user)
     return order
 
 
 def test_fifty_buyers_race_for_ten_units():
     warehouse = WarehouseFactory(code="main", priority=1)
     variant = VariantFactory()
-    services.stock_receive(variant, warehouse, 10)
+    services.stock_receive(variant, warehouse=warehouse, quantity=10)
     buyer = UserFactory()
 
     results = run_threads(50, lambda i: place(buyer, f"RACE-{i:03d}", [(variant, 1)]))
@@ -75,8 +75,8 @@ def test_fifty_buyers_race_for_ten_units():
 def test_opposite_line_order_does_not_deadlock():
     warehouse = WarehouseFactory(code="main", priority=1)
     first, second = VariantFactory(), VariantFactory()
-    services.stock_receive(first, warehouse, 100)
-    services.stock_receive(second, warehouse, 100)
+    services.stock_receive(first, warehouse=warehouse, quantity=100)
+    services.stock_receive(second, warehouse=warehouse, quantity=100)
     buyer = UserFactory()
     rounds = 10
 
@@ -97,7 +97,7 @@ def test_release_racing_ship_happens_once():
     """A payment notify and an expiry racing on one order: the units go out or back, never both."""
     warehouse = WarehouseFactory(code="main", priority=1)
     variant = VariantFactory()
-    services.stock_receive(variant, warehouse, 10)
+    services.stock_receive(variant, warehouse=warehouse, quantity=10)
     order = place(UserFactory(), "ONCE-1", [(variant, 4)])
 
     def work(i):

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_twelve_buyers_race_for_four_units_on_sqlite():
     warehouse = WarehouseFactory(code="main", priority=1)
     variant = VariantFactory()
-    services.stock_receive(variant, warehouse, 4)
+    services.stock_receive(variant, warehouse=warehouse, quantity=4)
     buyer = UserFactory()
 
     results = run_threads(12, lambda i: place(buyer, f"SQLITE-{i:03d}", [(variant, 1)]))

@@ -50,7 +50,7 @@ def act(django_capture_on_commit_callbacks):
 
 def test_receive_then_allocate_and_release_the_last_unit(api_client, act, variant, warehouse):
     assert_in_stock(api_client, variant, False)
-    act(services.stock_receive, variant, warehouse, 2)
+    act(services.stock_receive, variant, warehouse=warehouse, quantity=2)
     assert_in_stock(api_client, variant, True)
 
     _first, lines = order_with_lines([(variant, 1)])
@@ -65,24 +65,24 @@ def test_receive_then_allocate_and_release_the_last_unit(api_client, act, varian
 
 
 def test_ship_of_the_last_unit_leaves_it_out_of_stock(api_client, act, variant, warehouse):
-    act(services.stock_receive, variant, warehouse, 1)
+    act(services.stock_receive, variant, warehouse=warehouse, quantity=1)
     order, lines = order_with_lines([(variant, 1)])
     act(services.stock_allocate, lines)
     act(services.stock_ship, order)
     assert Stock.objects.get(variant=variant).quantity == 0
     assert_in_stock(api_client, variant, False)
-    act(services.stock_receive, variant, warehouse, 3)
+    act(services.stock_receive, variant, warehouse=warehouse, quantity=3)
     assert_in_stock(api_client, variant, True)
 
 
 def test_adjust_to_zero(api_client, act, stocked, variant, warehouse):
     assert_in_stock(api_client, variant, True)
-    act(services.stock_adjust, variant, warehouse, -10, "damage")
+    act(services.stock_adjust, variant, warehouse=warehouse, delta=-10, reason="damage")
     assert_in_stock(api_client, variant, False)
 
 
 def test_opening_stock(api_client, act, variant, warehouse):
-    act(services.stock_receive_opening, warehouse, {variant.pk: 4})
+    act(services.stock_receive_opening, warehouse, quantities={variant.pk: 4})
     assert_in_stock(api_client, variant, True)
 
 
@@ -106,9 +106,15 @@ def test_warehouse_deactivated_through_the_api(
     assert_in_stock(api_client, variant, False)
 
     # Stock elsewhere still counts.
-    act(services.stock_receive, variant, WarehouseFactory(code="backup"), 1)
+    act(services.stock_receive, variant, warehouse=WarehouseFactory(code="backup"), quantity=1)
     assert_in_stock(api_client, variant, True)
-    act(services.stock_adjust, variant, Stock.objects.get(quantity=1).warehouse, -1, "damage")
+    act(
+        services.stock_adjust,
+        variant,
+        warehouse=Stock.objects.get(quantity=1).warehouse,
+        delta=-1,
+        reason="damage",
+    )
     assert_in_stock(api_client, variant, False)
 
     response = act(staff_client.patch, url, {"is_active": True}, format="json")

@@ -20,8 +20,8 @@ class TestAllocate:
     def test_takes_from_warehouses_by_priority_and_splits(
         self, variant, warehouse, second_warehouse
     ):
-        services.stock_receive(variant, second_warehouse, 5)
-        services.stock_receive(variant, warehouse, 3)
+        services.stock_receive(variant, warehouse=second_warehouse, quantity=5)
+        services.stock_receive(variant, warehouse=warehouse, quantity=3)
         _order, (line,) = order_with_lines([(variant, 6)])
 
         allocations = services.stock_allocate([line])
@@ -35,8 +35,8 @@ class TestAllocate:
         assert_invariants()
 
     def test_inactive_warehouse_is_not_allocated_from(self, variant, warehouse, second_warehouse):
-        services.stock_receive(variant, warehouse, 5)
-        services.stock_receive(variant, second_warehouse, 5)
+        services.stock_receive(variant, warehouse=warehouse, quantity=5)
+        services.stock_receive(variant, warehouse=second_warehouse, quantity=5)
         warehouse.is_active = False
         warehouse.save()
         _order, (line,) = order_with_lines([(variant, 6)])
@@ -53,7 +53,7 @@ class TestAllocate:
     def test_all_or_nothing_names_every_short_line(self, stocked, variant, warehouse):
         other = VariantFactory()
         third = VariantFactory()
-        services.stock_receive(other, warehouse, 1)
+        services.stock_receive(other, warehouse=warehouse, quantity=1)
         _order, lines = order_with_lines([(variant, 2), (other, 3), (third, 1)])
 
         with pytest.raises(InsufficientStock) as exc:
@@ -113,7 +113,7 @@ class TestAllocate:
 
 class TestReleaseAndShip:
     def test_release_is_idempotent(self, stocked, variant, warehouse, second_warehouse):
-        services.stock_receive(variant, second_warehouse, 2)
+        services.stock_receive(variant, warehouse=second_warehouse, quantity=2)
         order, lines = order_with_lines([(variant, 11)])
         services.stock_allocate(lines)
 
@@ -132,14 +132,14 @@ class TestReleaseAndShip:
     def test_ship_deducts_both_and_writes_one_sale_row_per_stock(
         self, stocked, variant, warehouse, second_warehouse, staff
     ):
-        services.stock_receive(variant, second_warehouse, 5)
+        services.stock_receive(variant, warehouse=second_warehouse, quantity=5)
         other = VariantFactory()
-        services.stock_receive(other, warehouse, 4)
+        services.stock_receive(other, warehouse=warehouse, quantity=4)
         order, lines = order_with_lines([(variant, 8), (variant, 4), (other, 1)])
         services.stock_allocate(lines)
 
-        services.stock_ship(order, user=staff)
-        services.stock_ship(order, user=staff)
+        services.stock_ship(order, actor=staff)
+        services.stock_ship(order, actor=staff)
 
         main, backup = stock_of(variant, warehouse), stock_of(variant, second_warehouse)
         assert (main.quantity, main.quantity_allocated) == (0, 0)
@@ -177,8 +177,10 @@ class TestReleaseAndShip:
 
 class TestAdjustAndReceive:
     def test_receive_creates_row_and_purchase_ledger(self, variant, warehouse, merchant):
-        stock = services.stock_receive(variant, warehouse, 7, user=merchant, reference="PO-1")
-        stock = services.stock_receive(variant, warehouse, 3, note="more")
+        stock = services.stock_receive(
+            variant, warehouse=warehouse, quantity=7, actor=merchant, reference="PO-1"
+        )
+        stock = services.stock_receive(variant, warehouse=warehouse, quantity=3, note="more")
 
         assert stock.quantity == 10
         rows = list(
@@ -193,7 +195,7 @@ class TestAdjustAndReceive:
 
     def test_receive_rejects_non_positive(self, variant, warehouse):
         with pytest.raises(InvalidStockChange):
-            services.stock_receive(variant, warehouse, 0)
+            services.stock_receive(variant, warehouse=warehouse, quantity=0)
         assert not Stock.objects.exists()
 
     @pytest.mark.parametrize(
@@ -202,7 +204,7 @@ class TestAdjustAndReceive:
     )
     def test_adjust_rejects_nonsense(self, stocked, variant, warehouse, delta, reason):
         with pytest.raises(InvalidStockChange):
-            services.stock_adjust(variant, warehouse, delta, reason)
+            services.stock_adjust(variant, warehouse=warehouse, delta=delta, reason=reason)
         assert stock_of(variant, warehouse).quantity == 10
         assert StockMovement.objects.count() == 1
 
@@ -210,11 +212,13 @@ class TestAdjustAndReceive:
         services.stock_allocate(order_with_lines([(variant, 4)])[1])
 
         with pytest.raises(StockBelowAllocated) as exc:
-            services.stock_adjust(variant, warehouse, -7, "damage")
+            services.stock_adjust(variant, warehouse=warehouse, delta=-7, reason="damage")
         assert exc.value.status_code == 409
         assert exc.value.extra == {"quantity": 10, "quantity_allocated": 4, "available": 6}
 
-        stock = services.stock_adjust(variant, warehouse, -6, "damage", note="dropped")
+        stock = services.stock_adjust(
+            variant, warehouse=warehouse, delta=-6, reason="damage", note="dropped"
+        )
         assert (stock.quantity, stock.quantity_allocated) == (4, 4)
         last = StockMovement.objects.latest("pk")
         assert (last.reason, last.delta, last.quantity_before, last.quantity_after) == (
@@ -227,17 +231,17 @@ class TestAdjustAndReceive:
 
     def test_adjust_never_below_zero_and_missing_row(self, variant, warehouse):
         with pytest.raises(StockBelowAllocated):
-            services.stock_adjust(variant, warehouse, -1, "adjustment")
+            services.stock_adjust(variant, warehouse=warehouse, delta=-1, reason="adjustment")
         assert not Stock.objects.exists()
-        services.stock_adjust(variant, warehouse, 2, "return")
+        services.stock_adjust(variant, warehouse=warehouse, delta=2, reason="return")
         with pytest.raises(StockBelowAllocated):
-            services.stock_adjust(variant, warehouse, -3, "adjustment")
+            services.stock_adjust(variant, warehouse=warehouse, delta=-3, reason="adjustment")
         assert stock_of(variant, warehouse).quantity == 2
 
     def test_each_quantity_change_writes_exactly_one_ledger_row(self, stocked, variant, warehouse):
-        services.stock_adjust(variant, warehouse, 5, "adjustment")
-        services.stock_adjust(variant, warehouse, -2, "adjustment")
-        services.stock_adjust(variant, warehouse, 1, "return")
+        services.stock_adjust(variant, warehouse=warehouse, delta=5, reason="adjustment")
+        services.stock_adjust(variant, warehouse=warehouse, delta=-2, reason="adjustment")
+        services.stock_adjust(variant, warehouse=warehouse, delta=1, reason="return")
         assert StockMovement.objects.count() == 4
         assert stock_of(variant, warehouse).quantity == 14
         assert_invariants()
@@ -247,8 +251,8 @@ class TestQueries:
     def test_variant_availability_one_query(
         self, variant, warehouse, second_warehouse, django_assert_num_queries
     ):
-        services.stock_receive(variant, warehouse, 4)
-        services.stock_receive(variant, second_warehouse, 3)
+        services.stock_receive(variant, warehouse=warehouse, quantity=4)
+        services.stock_receive(variant, warehouse=second_warehouse, quantity=3)
         services.stock_allocate(order_with_lines([(variant, 5)])[1])
         empty = VariantFactory()
         with django_assert_num_queries(1):
@@ -278,10 +282,10 @@ def test_write_from_a_stale_read_changes_nothing(stocked, variant, warehouse):
 class TestReceiveOpening:
     def test_creates_rows_with_a_balanced_purchase_each_and_skips_existing(self, warehouse):
         fresh, empty, existing = VariantFactory(), VariantFactory(), VariantFactory()
-        services.stock_receive(existing, warehouse, 4)
+        services.stock_receive(existing, warehouse=warehouse, quantity=4)
 
         new_ids = services.stock_receive_opening(
-            warehouse, {fresh.pk: 12, empty.pk: 0, existing.pk: 50}, reference="import-1"
+            warehouse, quantities={fresh.pk: 12, empty.pk: 0, existing.pk: 50}, reference="import-1"
         )
 
         assert [stock_of(fresh, warehouse).pk] == new_ids
@@ -314,7 +318,7 @@ def test_a_failing_after_commit_step_is_logged_not_raised(
 
     monkeypatch.setattr(services, "catalog_cache_invalidate", broken_cache)
     with django_capture_on_commit_callbacks(execute=True):
-        services.stock_receive(variant, warehouse, 5)
+        services.stock_receive(variant, warehouse=warehouse, quantity=5)
 
     assert stock_of(variant, warehouse).quantity == 5
     assert "broken_cache" in caplog.text and "cache down" in caplog.text

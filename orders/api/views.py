@@ -45,7 +45,7 @@ def _existing_cart(request) -> Cart | None:
     """The request's cart without creating one (reads must not create rows)."""
     if request.user.is_authenticated:
         return Cart.objects.filter(user=request.user).first()
-    token = services._parse_token(request_cart_token(request))
+    token = services.cart_token_parse(request_cart_token(request))
     if token is None:
         return None
     return Cart.objects.filter(token=token, user__isnull=True).first()

@@ -45,7 +45,7 @@ def make_variant(warehouse):
     def make(price="100.00", stock=10, **kwargs):
         variant = VariantFactory(price=Decimal(price), **kwargs)
         if stock:
-            stock_receive(variant, warehouse, stock)
+            stock_receive(variant, warehouse=warehouse, quantity=stock)
         return variant
 
     return make
@@ -100,6 +100,6 @@ def make_coupon(db):
             **kwargs,
         }
         template = CouponTemplate.objects.create(**fields)
-        return coupon_claim(user, template)
+        return coupon_claim(user, template=template)
 
     return make

@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from accounts.tests.factories import DEFAULT_PASSWORD
 from core.testing.state import db_state
 from orders import services
 from orders.models import Cart, CartItem
@@ -318,24 +319,79 @@ def test_merge_cannot_take_another_users_cart(user, other_user, fill_cart, make_
     assert Cart.objects.filter(pk=theirs.pk).exists()
 
 
-def test_login_merges_the_session_cart(user, make_variant):
-    variant = make_variant(stock=5)
+def _browser_with_guest_cart(variant, quantity):
     guest = services.cart_get_or_create()
-    services.cart_item_add(guest, variant_id=variant.pk, quantity=2)
+    services.cart_item_add(guest, variant_id=variant.pk, quantity=quantity)
     browser = Client()
     session = browser.session
     session["cart_token"] = str(guest.token)
     session.save()
+    return browser, guest
 
-    browser.force_login(user)
 
+def test_login_merges_the_session_cart(user, make_variant):
+    browser, guest = _browser_with_guest_cart(make_variant(stock=5), 2)
+
+    response = browser.post(
+        "/account/login/", {"username": user.username, "password": DEFAULT_PASSWORD}
+    )
+
+    assert response.status_code == 302
     assert not Cart.objects.filter(pk=guest.pk).exists()
     assert Cart.objects.get(user=user).items.get().quantity == 2
     assert "cart_token" not in browser.session
 
 
+def test_a_failed_login_merges_nothing(user, make_variant):
+    browser, guest = _browser_with_guest_cart(make_variant(stock=5), 2)
+    before = db_state()
+
+    response = browser.post("/account/login/", {"username": user.username, "password": "nope"})
+
+    assert response.status_code == 200
+    assert db_state() == before
+    assert browser.session["cart_token"] == str(guest.token)
+
+
+def test_registration_merges_the_session_cart(make_variant):
+    browser, guest = _browser_with_guest_cart(make_variant(stock=5), 3)
+
+    response = browser.post(
+        "/account/register/",
+        {
+            "username": "newshopper",
+            "email": "newshopper@example.com",
+            "password1": "plum-blossom-77",
+            "password2": "plum-blossom-77",
+        },
+    )
+
+    assert response.status_code == 302
+    assert not Cart.objects.filter(pk=guest.pk).exists()
+    assert Cart.objects.get(user__username="newshopper").items.get().quantity == 3
+    assert "cart_token" not in browser.session
+
+
+def test_the_admin_login_leaves_the_guest_cart_in_the_session(staff, make_variant):
+    # The admin is no storefront: the guest cart waits for a storefront login.
+    browser, guest = _browser_with_guest_cart(make_variant(stock=5), 2)
+
+    response = browser.post(
+        "/admin/login/?next=/admin/",
+        {"username": staff.username, "password": DEFAULT_PASSWORD},
+    )
+
+    assert response.status_code == 302
+    assert Cart.objects.get(pk=guest.pk).items.get().quantity == 2
+    assert not Cart.objects.filter(user=staff).exists()
+    assert browser.session["cart_token"] == str(guest.token)
+
+
 def test_login_without_a_guest_cart_does_nothing(user):
-    Client().force_login(user)
+    response = Client().post(
+        "/account/login/", {"username": user.username, "password": DEFAULT_PASSWORD}
+    )
+    assert response.status_code == 302
     assert not Cart.objects.exists()
 
 

@@ -8,7 +8,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from inventory.models import Allocation
-from orders import services
+from orders import locks, services
 from orders.models import Cart, CartItem, Order, OrderEvent
 from orders.tests.helpers import ADDRESS, stock_of
 
@@ -41,7 +41,7 @@ def vanish(monkeypatch):
     """vanish(cart, delete=...): the cart is deleted right before the service locks it."""
 
     def arm(cart, delete=_delete_in_this_transaction):
-        real = services._lock_cart
+        real = locks.cart_lock
         calls = []
 
         def deleting_then_locking(locked_cart):
@@ -50,7 +50,7 @@ def vanish(monkeypatch):
                 delete(cart.pk)
             return real(locked_cart)
 
-        monkeypatch.setattr(services, "_lock_cart", deleting_then_locking)
+        monkeypatch.setattr(locks, "cart_lock", deleting_then_locking)
         return calls
 
     return arm

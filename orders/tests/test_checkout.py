@@ -243,7 +243,7 @@ def test_number_collision_is_retried(user, make_variant, place):
     variant = make_variant(stock=5)
     first = place(user, (variant, 1))
     fresh = "2026112199999999"
-    with mock.patch("orders.services._order_number", side_effect=[first.number, fresh]):
+    with mock.patch("orders.services.checkout._order_number", side_effect=[first.number, fresh]):
         second = place(user, (variant, 1))
     assert second.number == fresh
 
@@ -277,7 +277,7 @@ def test_failure_after_allocation_rolls_back_everything(user, make_variant, make
     variant = make_variant(price="30.00", stock=5)
     coupon = make_coupon(user)
     with (
-        mock.patch("orders.services.coupon_redeem", side_effect=CouponUsed()),
+        mock.patch("orders.services.checkout.coupon_redeem", side_effect=CouponUsed()),
         pytest.raises(CouponUsed),
     ):
         place(user, (variant, 3), coupon_code=coupon.template.code)

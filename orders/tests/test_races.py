@@ -198,7 +198,9 @@ def test_adjust_down_racing_allocation_of_the_last_units(user, staff, make_varia
 
         def adjust(variant=variant, warehouse=warehouse, delay=delay):
             time.sleep(delay)
-            return stock_adjust(variant, warehouse, -3, "damage", user=staff)
+            return stock_adjust(
+                variant, warehouse=warehouse, delta=-3, reason="damage", actor=staff
+            )
 
         placed, adjusted = race(
             lambda cart=cart: services.order_place(

@@ -39,7 +39,7 @@ class CouponClaim(APIView):
     )
     def post(self, request, pk: int):
         template = get_object_or_404(CouponTemplate, pk=pk)
-        user_coupon = services.coupon_claim(request.user, template)
+        user_coupon = services.coupon_claim(request.user, template=template)
         return Response(UserCouponSerializer(user_coupon).data, status=status.HTTP_201_CREATED)
 
 

@@ -33,12 +33,12 @@ def issued(template):
 @pytest.mark.django_db(transaction=True)
 def test_rename_racing_a_claim_keeps_the_claimed_count(admin_client):
     template = CouponTemplateFactory(total_quantity=2)
-    coupon_claim(UserFactory(), template)
+    coupon_claim(UserFactory(), template=template)
     data = change_form_data(admin_client, change_url(template), name="Spring sale")
 
     response, _ = race_admin_save(
         lambda: admin_client.post(change_url(template), data),
-        lambda: coupon_claim(UserFactory(), template),
+        lambda: coupon_claim(UserFactory(), template=template),
         "promotions_coupontemplate",
     )
 
@@ -48,7 +48,7 @@ def test_rename_racing_a_claim_keeps_the_claimed_count(admin_client):
     assert template.claimed_count == issued(template) == 2
     # Sold out: a third claim is refused, not issued past the total.
     with pytest.raises(CouponSoldOut):
-        coupon_claim(UserFactory(), template)
+        coupon_claim(UserFactory(), template=template)
     assert issued(template) == 2
 
 
@@ -56,13 +56,13 @@ def test_rename_racing_a_claim_keeps_the_claimed_count(admin_client):
 @pytest.mark.django_db(transaction=True)
 def test_lowering_the_total_racing_a_claim_is_refused_with_a_form_error(admin_client):
     template = CouponTemplateFactory(total_quantity=3)
-    coupon_claim(UserFactory(), template)
+    coupon_claim(UserFactory(), template=template)
     # 1 claimed when the form is read, so 1 looks allowed; a claim commits before the save.
     data = change_form_data(admin_client, change_url(template), total_quantity="1")
 
     response, claimed = race_admin_save(
         lambda: admin_client.post(change_url(template), data),
-        lambda: coupon_claim(UserFactory(), template),
+        lambda: coupon_claim(UserFactory(), template=template),
         pattern=r'^\s*SELECT .* FROM "promotions_coupontemplate"',
         after=True,  # the admin has read the row (claimed_count 1), not yet validated
     )

@@ -22,7 +22,7 @@ from promotions.tests.factories import CouponTemplateFactory
 def test_claim_issues_an_unused_coupon_and_counts_it(user):
     tpl = CouponTemplateFactory(total_quantity=5)
 
-    coupon = coupon_claim(user, tpl)
+    coupon = coupon_claim(user, template=tpl)
 
     assert coupon.user == user
     assert coupon.status == UserCoupon.Status.UNUSED
@@ -33,11 +33,11 @@ def test_claim_issues_an_unused_coupon_and_counts_it(user):
 @pytest.mark.django_db
 def test_per_user_limit(user):
     tpl = CouponTemplateFactory(per_user_limit=2, total_quantity=10)
-    coupon_claim(user, tpl)
-    coupon_claim(user, tpl)
+    coupon_claim(user, template=tpl)
+    coupon_claim(user, template=tpl)
 
     with pytest.raises(CouponLimitReached) as excinfo:
-        coupon_claim(user, tpl)
+        coupon_claim(user, template=tpl)
     assert (excinfo.value.code, excinfo.value.status_code) == ("coupon_limit_reached", 409)
     assert UserCoupon.objects.filter(user=user, template=tpl).count() == 2
     tpl.refresh_from_db()
@@ -47,22 +47,22 @@ def test_per_user_limit(user):
 @pytest.mark.django_db
 def test_used_coupons_count_toward_the_limit(user):
     tpl = CouponTemplateFactory(per_user_limit=1)
-    coupon = coupon_claim(user, tpl)
+    coupon = coupon_claim(user, template=tpl)
     coupon.status = UserCoupon.Status.USED
     coupon.used_at = timezone.now()
     coupon.save()
 
     with pytest.raises(CouponLimitReached):
-        coupon_claim(user, tpl)
+        coupon_claim(user, template=tpl)
 
 
 @pytest.mark.django_db
 def test_sold_out(user, other_user):
     tpl = CouponTemplateFactory(total_quantity=1)
-    coupon_claim(other_user, tpl)
+    coupon_claim(other_user, template=tpl)
 
     with pytest.raises(CouponSoldOut) as excinfo:
-        coupon_claim(user, tpl)
+        coupon_claim(user, template=tpl)
     assert (excinfo.value.code, excinfo.value.status_code) == ("coupon_sold_out", 409)
     tpl.refresh_from_db()
     assert tpl.claimed_count == 1
@@ -83,7 +83,7 @@ def test_not_claimable(user, changes):
     tpl = CouponTemplateFactory(**changes)
 
     with pytest.raises(CouponNotClaimable) as excinfo:
-        coupon_claim(user, tpl)
+        coupon_claim(user, template=tpl)
     assert (excinfo.value.code, excinfo.value.status_code) == ("coupon_not_claimable", 409)
     assert CouponTemplate.objects.get(pk=tpl.pk).claimed_count == 0
 
@@ -100,7 +100,7 @@ def _race(template_id: int, user_ids: list[int]) -> list[str]:
             user = UserFactory._meta.model.objects.get(pk=user_id)
             barrier.wait(timeout=10)
             try:
-                coupon_claim(user, template)
+                coupon_claim(user, template=template)
                 outcome = "ok"
             except (CouponSoldOut, CouponLimitReached) as exc:
                 outcome = exc.code

@@ -48,7 +48,7 @@ def test_discount_amounts(user, kind, value, cap, amounts, expected):
     )
     coupon = UserCouponFactory(user=user, template=tpl)
 
-    quote = coupon_quote(user, "SAVE", lines(*amounts))
+    quote = coupon_quote(user, code="SAVE", lines=lines(*amounts))
 
     assert quote.discount == D(expected)
     assert quote.discount.as_tuple().exponent == -2
@@ -57,7 +57,7 @@ def test_discount_amounts(user, kind, value, cap, amounts, expected):
 
 def test_code_is_case_insensitive_and_trimmed(user):
     UserCouponFactory(user=user, template=CouponTemplateFactory(code="Summer10"))
-    assert coupon_quote(user, "  sUMMER10 ", lines("50.00")).discount == D("10.00")
+    assert coupon_quote(user, code="  sUMMER10 ", lines=lines("50.00")).discount == D("10.00")
 
 
 def test_min_spend_counts_only_eligible_amount(user):
@@ -71,12 +71,12 @@ def test_min_spend_counts_only_eligible_amount(user):
     ]
 
     with pytest.raises(DomainError) as excinfo:
-        coupon_quote(user, "SHOES", cart)
+        coupon_quote(user, code="SHOES", lines=cart)
     assert error_code(excinfo) == ("coupon_min_spend", 400)
     assert excinfo.value.extra == {"min_spend": "100.00"}
 
     cart[0] = CouponLine(category_id=shoes.pk, amount=D("100.00"))
-    assert coupon_quote(user, "SHOES", cart).discount == D("10.00")
+    assert coupon_quote(user, code="SHOES", lines=cart).discount == D("10.00")
 
 
 def test_category_restriction_includes_descendants(user):
@@ -93,7 +93,7 @@ def test_category_restriction_includes_descendants(user):
     ]
 
     # 10% of the 100.00 of clothing only; the books do not count.
-    assert coupon_quote(user, "WEAR", cart).discount == D("10.00")
+    assert coupon_quote(user, code="WEAR", lines=cart).discount == D("10.00")
 
 
 def test_category_restriction_without_eligible_line(user):
@@ -103,14 +103,14 @@ def test_category_restriction_without_eligible_line(user):
     UserCouponFactory(user=user, template=CouponTemplateFactory(code="WEAR", category=clothes))
 
     with pytest.raises(DomainError) as excinfo:
-        coupon_quote(user, "WEAR", lines("100.00", category_id=books.pk))
+        coupon_quote(user, code="WEAR", lines=lines("100.00", category_id=books.pk))
     assert error_code(excinfo) == ("coupon_not_applicable", 400)
 
 
 def test_empty_cart_is_not_applicable(user):
     UserCouponFactory(user=user, template=CouponTemplateFactory(code="SAVE"))
     with pytest.raises(DomainError) as excinfo:
-        coupon_quote(user, "SAVE", [])
+        coupon_quote(user, code="SAVE", lines=[])
     assert error_code(excinfo) == ("coupon_not_applicable", 400)
 
 
@@ -121,7 +121,7 @@ def test_expired(user):
     )
     UserCouponFactory(user=user, template=tpl)
     with pytest.raises(DomainError) as excinfo:
-        coupon_quote(user, "OLD", lines("100.00"))
+        coupon_quote(user, code="OLD", lines=lines("100.00"))
     assert error_code(excinfo) == ("coupon_expired", 400)
 
 
@@ -129,9 +129,9 @@ def test_valid_to_is_exclusive_and_valid_from_inclusive(user):
     now = timezone.now()
     tpl = CouponTemplateFactory(code="EDGE", valid_from=now, valid_to=now + timedelta(hours=1))
     UserCouponFactory(user=user, template=tpl)
-    assert coupon_quote(user, "EDGE", lines("50.00"), at=now).discount == D("10.00")
+    assert coupon_quote(user, code="EDGE", lines=lines("50.00"), at=now).discount == D("10.00")
     with pytest.raises(DomainError) as excinfo:
-        coupon_quote(user, "EDGE", lines("50.00"), at=tpl.valid_to)
+        coupon_quote(user, code="EDGE", lines=lines("50.00"), at=tpl.valid_to)
     assert error_code(excinfo) == ("coupon_expired", 400)
 
 
@@ -142,7 +142,7 @@ def test_not_started(user):
     )
     UserCouponFactory(user=user, template=tpl)
     with pytest.raises(DomainError) as excinfo:
-        coupon_quote(user, "SOON", lines("100.00"))
+        coupon_quote(user, code="SOON", lines=lines("100.00"))
     assert error_code(excinfo) == ("coupon_not_started", 400)
 
 
@@ -150,7 +150,7 @@ def test_code_not_held_is_not_found(user, other_user):
     UserCouponFactory(user=other_user, template=CouponTemplateFactory(code="THEIRS"))
     for code in ["THEIRS", "NOPE", "", "   "]:
         with pytest.raises(DomainError) as excinfo:
-            coupon_quote(user, code, lines("100.00"))
+            coupon_quote(user, code=code, lines=lines("100.00"))
         assert error_code(excinfo) == ("coupon_not_found", 400)
 
 
@@ -159,14 +159,14 @@ def test_anonymous_user_is_not_found(db):
 
     UserCouponFactory(template=CouponTemplateFactory(code="SAVE"))
     with pytest.raises(DomainError) as excinfo:
-        coupon_quote(AnonymousUser(), "SAVE", lines("100.00"))
+        coupon_quote(AnonymousUser(), code="SAVE", lines=lines("100.00"))
     assert error_code(excinfo) == ("coupon_not_found", 400)
 
 
 def test_inactive_template_is_not_found(user):
     UserCouponFactory(user=user, template=CouponTemplateFactory(code="OFF", is_active=False))
     with pytest.raises(DomainError) as excinfo:
-        coupon_quote(user, "OFF", lines("100.00"))
+        coupon_quote(user, code="OFF", lines=lines("100.00"))
     assert error_code(excinfo) == ("coupon_not_found", 400)
 
 
@@ -178,7 +178,7 @@ def test_already_used(user):
         used_at=timezone.now(),
     )
     with pytest.raises(DomainError) as excinfo:
-        coupon_quote(user, "ONCE", lines("100.00"))
+        coupon_quote(user, code="ONCE", lines=lines("100.00"))
     assert error_code(excinfo) == ("coupon_used", 409)
 
 
@@ -186,7 +186,7 @@ def test_marked_expired_coupon_is_expired(user):
     tpl = CouponTemplateFactory(code="GONE")
     UserCouponFactory(user=user, template=tpl, status=UserCoupon.Status.EXPIRED)
     with pytest.raises(DomainError) as excinfo:
-        coupon_quote(user, "GONE", lines("100.00"))
+        coupon_quote(user, code="GONE", lines=lines("100.00"))
     assert error_code(excinfo) == ("coupon_expired", 400)
 
 
@@ -198,13 +198,13 @@ def test_picks_the_oldest_unused_when_several_held(user):
     first = UserCouponFactory(user=user, template=tpl)
     UserCouponFactory(user=user, template=tpl)
 
-    assert coupon_quote(user, "MULTI", lines("100.00")).user_coupon == first
+    assert coupon_quote(user, code="MULTI", lines=lines("100.00")).user_coupon == first
 
 
 def test_quote_does_not_write(user, django_assert_num_queries):
     tpl = CouponTemplateFactory(code="RO", kind=CouponTemplate.Kind.PERCENT, value=D("5"))
     coupon = UserCouponFactory(user=user, template=tpl)
     with django_assert_num_queries(1):
-        coupon_quote(user, "RO", lines("100.00"))
+        coupon_quote(user, code="RO", lines=lines("100.00"))
     coupon.refresh_from_db()
     assert coupon.status == UserCoupon.Status.UNUSED

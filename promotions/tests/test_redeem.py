@@ -26,9 +26,9 @@ def coupon(user):
 
 def test_redeem_marks_used_by_order(user, coupon):
     order = OrderFactory(user=user)
-    quote = coupon_quote(user, "save", CART)
+    quote = coupon_quote(user, code="save", lines=CART)
 
-    redeemed = coupon_redeem(quote, order)
+    redeemed = coupon_redeem(quote, order=order)
 
     coupon.refresh_from_db()
     assert redeemed.pk == coupon.pk
@@ -38,13 +38,13 @@ def test_redeem_marks_used_by_order(user, coupon):
 
 
 def test_a_quote_cannot_be_spent_twice(user, coupon):
-    quote = coupon_quote(user, "SAVE", CART)
+    quote = coupon_quote(user, code="SAVE", lines=CART)
     first = OrderFactory(user=user)
-    coupon_redeem(quote, first)
+    coupon_redeem(quote, order=first)
 
     # A second checkout priced with the same (stale) quote is refused.
     with pytest.raises(CouponUsed) as excinfo:
-        coupon_redeem(quote, OrderFactory(user=user))
+        coupon_redeem(quote, order=OrderFactory(user=user))
     assert (excinfo.value.code, excinfo.value.status_code) == ("coupon_used", 409)
     coupon.refresh_from_db()
     assert coupon.order == first
@@ -52,7 +52,7 @@ def test_a_quote_cannot_be_spent_twice(user, coupon):
 
 def test_restore_gives_the_coupon_back_and_is_idempotent(user, coupon):
     order = OrderFactory(user=user)
-    coupon_redeem(coupon_quote(user, "SAVE", CART), order)
+    coupon_redeem(coupon_quote(user, code="SAVE", lines=CART), order=order)
 
     coupon_restore(order)
     coupon_restore(order)
@@ -62,12 +62,12 @@ def test_restore_gives_the_coupon_back_and_is_idempotent(user, coupon):
     assert coupon.order is None
     assert coupon.used_at is None
     # And it can be used again.
-    assert coupon_quote(user, "SAVE", CART).user_coupon == coupon
+    assert coupon_quote(user, code="SAVE", lines=CART).user_coupon == coupon
 
 
 def test_restore_after_validity_expires_the_coupon(user, coupon):
     order = OrderFactory(user=user)
-    coupon_redeem(coupon_quote(user, "SAVE", CART), order)
+    coupon_redeem(coupon_quote(user, code="SAVE", lines=CART), order=order)
     template = coupon.template
     template.valid_from = timezone.now() - timedelta(days=3)
     template.valid_to = timezone.now() - timedelta(minutes=1)
@@ -85,8 +85,10 @@ def test_restore_touches_only_that_orders_coupon(user, other_user):
     mine = UserCouponFactory(user=user, template=tpl)
     theirs = UserCouponFactory(user=other_user, template=tpl)
     my_order = OrderFactory(user=user)
-    coupon_redeem(coupon_quote(user, "SAVE", CART), my_order)
-    coupon_redeem(coupon_quote(other_user, "SAVE", CART), OrderFactory(user=other_user))
+    coupon_redeem(coupon_quote(user, code="SAVE", lines=CART), order=my_order)
+    coupon_redeem(
+        coupon_quote(other_user, code="SAVE", lines=CART), order=OrderFactory(user=other_user)
+    )
 
     coupon_restore(my_order)
 
@@ -103,9 +105,9 @@ def test_restore_of_an_order_without_coupon_does_nothing(user, coupon):
 
 
 def test_a_quote_cannot_pay_for_another_users_order(user, other_user, coupon):
-    quote = coupon_quote(user, "SAVE", CART)
+    quote = coupon_quote(user, code="SAVE", lines=CART)
     with pytest.raises(CouponNotFound):
-        coupon_redeem(quote, OrderFactory(user=other_user))
+        coupon_redeem(quote, order=OrderFactory(user=other_user))
     coupon.refresh_from_db()
     assert coupon.status == UserCoupon.Status.UNUSED
 
@@ -117,7 +119,7 @@ def test_two_checkouts_racing_with_one_coupon():
     coupon = UserCouponFactory(template=CouponTemplateFactory(code="RACE"))
     user = coupon.user
     orders = [OrderFactory(user=user) for _ in range(2)]
-    quotes = [coupon_quote(user, "RACE", CART) for _ in orders]
+    quotes = [coupon_quote(user, code="RACE", lines=CART) for _ in orders]
     barrier = threading.Barrier(len(orders))
     outcomes = []
 
@@ -125,7 +127,7 @@ def test_two_checkouts_racing_with_one_coupon():
         try:
             barrier.wait(timeout=10)
             with transaction.atomic():
-                coupon_redeem(quote, order)
+                coupon_redeem(quote, order=order)
             outcomes.append("ok")
         except CouponUsed:
             outcomes.append("coupon_used")

@@ -110,7 +110,7 @@ pytestmark = pytest.mark.django_db(transaction=True, databases=["default", REPLI
 @pytest.fixture
 def variant(replica):
     variant = VariantFactory()
-    stock_receive(variant, default_warehouse(), 10)
+    stock_receive(variant, warehouse=default_warehouse(), quantity=10)
     db_router.begin()  # setup done: the requests start unpinned
     return variant
 

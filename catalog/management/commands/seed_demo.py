@@ -363,7 +363,7 @@ class Command(BaseCommand):
         variant_ids = ProductVariant.objects.filter(sku__in=skus).values_list("pk", flat=True)
         quantities = {pk: rnd.choice([0, 3, 10, 25, 50, 100]) for pk in variant_ids}
         stock_receive_opening(
-            default_warehouse(), quantities, reference="seed_demo", note="demo data"
+            default_warehouse(), quantities=quantities, reference="seed_demo", note="demo data"
         )
 
     # --- accounts ---------------------------------------------------------------------------------
@@ -379,5 +379,5 @@ class Command(BaseCommand):
                     username=username, email=f"{username}@example.com", password=password, role=role
                 )
             elif user.role != role:
-                user_set_role(user, role)
+                user_set_role(user, role=role)
         return DEMO_USERS

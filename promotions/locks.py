@@ -1,0 +1,33 @@
+"""Row locks of the promotions app, in one place. The project-wide lock order
+(docs/architecture.md): cart -> order -> stock rows in pk order -> allocations -> coupon -> product.
+"Coupon" is a user's coupon (redeem, restore) or a coupon template (claim); no path takes both."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from promotions.models import CouponTemplate, UserCoupon
+
+if TYPE_CHECKING:
+    from orders.models import Order
+
+
+def user_coupon_lock(pk: int) -> UserCoupon:
+    """One user coupon under a row lock: two checkouts redeeming it queue up, the second sees it
+    used."""
+    return UserCoupon.objects.select_for_update().get(pk=pk)
+
+
+def order_coupons_lock(order: Order) -> list[UserCoupon]:
+    """The coupons an order used, locked in pk order (to give them back)."""
+    return list(
+        UserCoupon.objects.select_for_update()
+        .filter(order=order, status=UserCoupon.Status.USED)
+        .select_related("template")
+        .order_by("pk")
+    )
+
+
+def coupon_template_lock(pk: int) -> CouponTemplate:
+    """A coupon template under a row lock for a whole claim: its counts cannot be overrun."""
+    return CouponTemplate.objects.select_for_update().get(pk=pk)
