@@ -198,12 +198,9 @@ def user_password_set(user: User, *, password: str) -> User:
     """Store a new (already validated) password and revoke every refresh token of the user.
 
     The one way a password changes: the API (password_change), the admin's "change my password"
-    and a user's "change password" forms (accounts.forms), and staff_account_ensure all call it,
-    so a token stolen with the old password stops minting access tokens wherever the password
-    was changed. Django's `manage.py changepassword` cannot be routed here (django.contrib.auth
-    comes before accounts in INSTALLED_APPS, so its command wins): after using it, revoke the
-    user's tokens with `user_refresh_tokens_revoke`, or use create_staff/create_merchant, which
-    go through this function.
+    and a user's "change password" forms (accounts.forms), staff_account_ensure and
+    `manage.py changepassword` (the shop's own command) all call it, so a token stolen with the
+    old password stops minting access tokens wherever the password was changed.
     """
     with transaction.atomic():
         user.set_password(password)

@@ -37,6 +37,9 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
     "shop.apps.ShopAdminConfig",  # django.contrib.admin, its site behind the login limiter
+    # Before django.contrib.auth: its `changepassword` command is replaced by the shop's, which
+    # revokes the user's refresh tokens (shop/management/commands/changepassword.py).
+    "shop",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -53,7 +56,6 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_prometheus",
     # The shop
-    "shop",
     "core",  # what the apps share: no models, the `money` template filter
     "accounts",
     "catalog",

@@ -1,8 +1,10 @@
 """Every way a password changes revokes the user's refresh tokens, by calling
 accounts.services.user_password_set from where the change starts (no password_changed hook)."""
 
+import io
+
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.test import Client
 
 from accounts.models import User
@@ -95,3 +97,26 @@ def test_staff_account_ensure_of_an_existing_account_revokes(api_client, command
     assert operator.check_password(NEW)
     assert_revoked(api_client, stolen)
     assert User.objects.filter(username="ops").count() == 1
+
+
+def test_manage_py_changepassword_revokes(api_client, user, other_user, monkeypatch):
+    stolen = refresh_token(api_client, user.username)
+    bystander = refresh_token(api_client, other_user.username)
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": NEW)
+    call_command("changepassword", user.username, stdout=io.StringIO())
+    user.refresh_from_db()
+    assert user.check_password(NEW)
+    assert_revoked(api_client, stolen)
+    assert api_client.post(REFRESH, {"refresh": bystander}).status_code == 200
+
+
+def test_manage_py_changepassword_refuses_a_weak_password_and_changes_nothing(
+    api_client, user, monkeypatch
+):
+    kept = refresh_token(api_client, user.username)
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": "123")
+    with pytest.raises(CommandError):
+        call_command("changepassword", user.username, stdout=io.StringIO(), stderr=io.StringIO())
+    user.refresh_from_db()
+    assert user.check_password(DEFAULT_PASSWORD)
+    assert api_client.post(REFRESH, {"refresh": kept}).status_code == 200
