@@ -14,8 +14,8 @@ from django.views.decorators.http import require_POST
 
 from accounts import queries, services
 from accounts.forms import AddressForm, LoginForm, ProfileForm, RegisterForm
+from accounts.signals import storefront_login
 from core.exceptions import NotFound
-from orders.cart_session import cart_merge_after_login
 
 
 class LoginView(auth_views.LoginView):
@@ -25,7 +25,7 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form):
         response = super().form_valid(form)  # logs the user in
-        cart_merge_after_login(self.request, form.get_user())
+        storefront_login.send(LoginView, request=self.request, user=form.get_user())
         return response
 
     def form_invalid(self, form):
@@ -60,7 +60,7 @@ def register(request):
         else:
             # No e-mail verification in the embedded shop: the new user is logged in at once.
             login(request, user, backend="accounts.backends.UsernameOrEmailBackend")
-            cart_merge_after_login(request, user)
+            storefront_login.send(register, request=request, user=user)
             messages.success(request, _("Welcome! Your account has been created."))
             return redirect(_safe_next(request) or reverse("accounts:profile"))
     return render(request, "accounts/register.html", {"form": form, "next": _safe_next(request)})

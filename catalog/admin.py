@@ -17,7 +17,6 @@ from catalog import locks, queries, services
 from catalog.cache import catalog_cache_invalidate
 from catalog.models import Brand, Category, Product, ProductImage, ProductVariant, Review
 from core.admin import EditedFieldsAdminMixin, edited_fields, save_edited
-from inventory.admin import StockInline
 
 
 def _with_stock(queryset):
@@ -174,14 +173,15 @@ class VariantInline(admin.TabularInline):
 @admin.register(ProductVariant)
 class ProductVariantAdmin(EditedFieldsAdminMixin, admin.ModelAdmin):
     """A variant with its stock per warehouse (read-only here: stock changes go through
-    Inventory › Stock › “Adjust stock”, so every change has a ledger row)."""
+    Inventory › Stock › “Adjust stock”, so every change has a ledger row). The stock rows are an
+    inline of inventory (inventory.admin re-registers this admin with it: catalog sits below
+    inventory and never imports it)."""
 
     list_display = ["sku", "product", "name", "price", "is_active", "on_hand", "available_units"]
     list_filter = ["is_active", "product__category"]
     search_fields = ["sku", "name", "barcode", "product__name"]
     autocomplete_fields = ["product"]
     list_select_related = ["product"]
-    inlines = [StockInline]
 
     def get_queryset(self, request):
         return _with_stock(super().get_queryset(request))

@@ -172,10 +172,12 @@ def _shown_to_shoppers(qs: QuerySet[Product], hidden_category_ids: set[int] | No
 
 
 def _available_stock():
-    """Stock rows that have at least one unit to sell, in an active warehouse."""
-    from inventory.models import Stock
+    """Stock rows that have at least one unit to sell, in an active warehouse.
 
-    return Stock.objects.filter(
+    The stock model is the one at the end of the variants' `stocks` relation: catalog sits below
+    inventory and never imports it (docs/architecture.md); the relation's name is the interface."""
+    stock_model = ProductVariant._meta.get_field("stocks").related_model
+    return stock_model.objects.filter(
         warehouse__is_active=True, quantity__gt=F("quantity_allocated")
     ).order_by()
 

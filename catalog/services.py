@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import os
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -19,7 +19,7 @@ from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Avg, Count, F, OuterRef, Subquery
+from django.db.models import Avg, Count, OuterRef, Subquery
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -150,31 +150,6 @@ def products_refresh_in_stock(product_ids: Iterable[int] | None = None) -> int:
         )
     if drifted:
         _invalidate_on_commit(drifted)
-    return changed
-
-
-def products_refresh_after_warehouse_change(warehouse_id: int) -> int:
-    """After a warehouse was (de)activated: refresh Product.in_stock, and forget the cached details
-    of every product with available units there.
-
-    A detail shows each variant's availability, which changes with the warehouse even when the
-    product's flag does not (the variant is also stocked elsewhere), so the products whose flag
-    changed are not enough. Their ids come from the warehouse's stock rows; deleting their detail
-    keys (in batches) is exact and costs nothing on the read path, unlike a global detail
-    generation every detail read would have to fetch. Returns how many flags changed.
-    """
-    from inventory.models import Stock
-
-    # Over every product, as before: the flags that can change are among the stocked ones, but
-    # that list may be as long as the catalogue, too long for one IN (...).
-    changed = products_refresh_in_stock(None)
-    stocked = (
-        Stock.objects.filter(warehouse_id=warehouse_id, quantity__gt=F("quantity_allocated"))
-        .order_by()
-        .values_list("variant__product_id", flat=True)
-        .distinct()
-    )
-    _invalidate_on_commit(stocked)
     return changed
 
 
@@ -355,15 +330,11 @@ def variant_update(variant: ProductVariant, **data: Any) -> ProductVariant:
 def variant_delete(variant: ProductVariant) -> bool:
     """Delete a variant, or only deactivate it when stock or orders still refer to it (their
     history must stay intact). Returns True when the row was really deleted."""
-    from inventory.models import Stock
-    from orders.models import OrderLine
-
     product = variant.product
     locks.product_lock(product.pk)
-    referenced = (
-        Stock.objects.filter(variant=variant).exists()
-        or OrderLine.objects.filter(variant=variant).exists()
-    )
+    # Through the reverse relations by name (inventory's stock rows, orders' lines): catalog sits
+    # below both and imports neither (docs/architecture.md).
+    referenced = variant.stocks.exists() or variant.order_lines.exists()
     if referenced:
         variant.is_active = False
         variant.save(update_fields=["is_active", "updated_at"])
@@ -624,13 +595,21 @@ def brand_delete(brand: Brand) -> None:
 # --- Reviews -----------------------------------------------------------------------------------------
 
 
-def user_has_bought(user, *, product: Product) -> bool:
-    """A buyer is a user with a delivered order containing the product."""
-    from orders.models import Order, OrderLine
+# Who may review a product is the orders app's knowledge (a buyer has a delivered order with it).
+# Catalog sits below orders and never imports it, so orders registers its check when the app is
+# ready (orders.apps.OrdersConfig.ready). Without a check nobody counts as a buyer: reviews are
+# refused rather than opened to everyone.
+_buyer_check: Callable[..., bool] | None = None
 
-    return OrderLine.objects.filter(
-        order__user=user, order__status=Order.Status.DELIVERED, product=product
-    ).exists()
+
+def review_buyer_check_register(check: Callable[..., bool]) -> None:
+    """Set the rule review_create asks: `check(user, product=product)` -> has this user bought it."""
+    global _buyer_check
+    _buyer_check = check
+
+
+def _is_buyer(user, product: Product) -> bool:
+    return _buyer_check is not None and _buyer_check(user, product=product)
 
 
 def product_refresh_rating(product: Product) -> Product:
@@ -654,7 +633,7 @@ def product_refresh_rating(product: Product) -> Product:
 @transaction.atomic
 def review_create(*, user, product: Product, rating: int, body: str, title: str = "") -> Review:
     """A buyer's review, once per product. Not a buyer -> 403; a second review -> 409."""
-    if not user_has_bought(user, product=product):
+    if not _is_buyer(user, product):
         raise NotABuyer()
     if Review.objects.filter(user=user, product=product).exists():
         raise AlreadyReviewed()

@@ -8,6 +8,8 @@ from django.db import transaction
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
+from catalog.admin import ProductVariantAdmin
+from catalog.models import ProductVariant
 from core.admin import EditedFieldsAdminMixin, edited_fields
 from core.exceptions import DomainError
 from inventory import services
@@ -36,6 +38,17 @@ class StockInline(admin.TabularInline):
     @admin.display(description=_("available"))
     def available(self, obj):
         return obj.available
+
+
+class ProductVariantWithStockAdmin(ProductVariantAdmin):
+    """catalog's variant admin with the stock rows below it. Registered from here, over catalog's
+    registration: inventory sees both apps, catalog sits below inventory and never imports it."""
+
+    inlines = [*ProductVariantAdmin.inlines, StockInline]
+
+
+admin.site.unregister(ProductVariant)
+admin.site.register(ProductVariant, ProductVariantWithStockAdmin)
 
 
 @admin.register(Warehouse)

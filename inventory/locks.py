@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from inventory.models import Allocation, Stock
 
 if TYPE_CHECKING:
-    from orders.models import Order
+    from inventory.protocols import OrderRef
 
 
 def stocks_lock(**filters: Any) -> list[Stock]:
@@ -22,7 +22,7 @@ def stocks_lock(**filters: Any) -> list[Stock]:
     )
 
 
-def allocations_lock(order: Order) -> list[Allocation]:
+def allocations_lock(order: OrderRef) -> list[Allocation]:
     """Lock the order's open allocations in pk order; taken after its stock rows."""
     return list(
         Allocation.objects.select_for_update(of=("self",))

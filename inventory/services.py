@@ -30,7 +30,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from catalog.cache import catalog_cache_invalidate
-from catalog.services import products_refresh_after_warehouse_change, products_refresh_in_stock
+from catalog.services import products_refresh_in_stock
 from core.exceptions import Conflict
 from core.transactions import on_commit_robust
 from inventory import locks
@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 
     from accounts.models import User
     from catalog.models import ProductVariant
-    from orders.models import Order, OrderLine
+    from inventory.protocols import AllocationLine, OrderRef
 
 logger = logging.getLogger(__name__)
 
@@ -141,7 +141,7 @@ def warehouse_save(warehouse: Warehouse, *, fields: Iterable[str] | None = None)
 
     (De)activating one changes what shoppers can buy: stock in an inactive warehouse is not
     available, so on commit Product.in_stock is refreshed and the cached answers of the products
-    with stock there are forgotten (catalog.services.products_refresh_after_warehouse_change).
+    with stock there are forgotten (products_refresh_after_warehouse_change).
     """
     with transaction.atomic():
         # Locked: two edits toggling is_active at once each compare against the other's result.
@@ -165,11 +165,38 @@ def warehouse_save(warehouse: Warehouse, *, fields: Iterable[str] | None = None)
     return warehouse
 
 
+def products_refresh_after_warehouse_change(warehouse_id: int) -> int:
+    """After a warehouse was (de)activated: refresh Product.in_stock, and forget the cached details
+    of every product with available units there.
+
+    A detail shows each variant's availability, which changes with the warehouse even when the
+    product's flag does not (the variant is also stocked elsewhere), so the products whose flag
+    changed are not enough. Their ids come from the warehouse's stock rows; deleting their detail
+    keys (in batches) is exact and costs nothing on the read path, unlike a global detail
+    generation every detail read would have to fetch. Returns how many flags changed.
+
+    Here, not in catalog: it reads stock rows and refreshes catalog's flag and cache, and only
+    inventory sees both (catalog sits below it, docs/architecture.md).
+    """
+    # Over every product, as before: the flags that can change are among the stocked ones, but
+    # that list may be as long as the catalogue, too long for one IN (...).
+    changed = products_refresh_in_stock(None)
+    stocked = (
+        Stock.objects.filter(warehouse_id=warehouse_id, quantity__gt=F("quantity_allocated"))
+        .order_by()
+        .values_list("variant__product_id", flat=True)
+        .distinct()
+    )
+    # Forgotten once the refresh is durable; robust, as every cache step after a commit.
+    on_commit_robust(catalog_cache_invalidate, sorted({int(pk) for pk in stocked}))
+    return changed
+
+
 # --- allocation ----------------------------------------------------------------------------------
 
 
 def stock_allocate(
-    order_lines: Sequence[OrderLine], *, actor: User | None = None
+    order_lines: Sequence[AllocationLine], *, actor: User | None = None
 ) -> list[Allocation]:
     """Hold stock for saved order lines, all lines or none, taking from warehouses by priority.
 
@@ -242,7 +269,7 @@ def stock_allocate(
                 need -= units
                 plan.append(
                     Allocation(
-                        order_line=line, stock=stock, quantity=units, quantity_original=units
+                        order_line_id=line.pk, stock=stock, quantity=units, quantity_original=units
                     )
                 )
 
@@ -259,7 +286,7 @@ def stock_allocate(
 
 
 def _open_allocations_locked(
-    order: Order,
+    order: OrderRef,
 ) -> tuple[list[Stock], dict[int, int], list[Allocation]]:
     """Lock the order's stock rows (pk order), then its open allocations, re-read under the lock so a
     concurrent release or shipment that committed first leaves nothing to do here.
@@ -282,7 +309,7 @@ def _open_allocations_locked(
     return [stock for stock in stocks if units.get(stock.pk)], units, allocations
 
 
-def stock_release(order: Order, *, actor: User | None = None) -> None:
+def stock_release(order: OrderRef, *, actor: User | None = None) -> None:
     """Give back every open allocation of the order (cancel, expiry, refund before shipping).
 
     Idempotent: released allocations have quantity 0, so a second call finds nothing open.
@@ -307,7 +334,7 @@ def stock_release(order: Order, *, actor: User | None = None) -> None:
     _after_commit(touched)
 
 
-def stock_ship(order: Order, *, actor: User | None = None) -> None:
+def stock_ship(order: OrderRef, *, actor: User | None = None) -> None:
     """Deduct shipped units from on-hand and allocated together; one `sale` ledger row per stock row.
 
     Idempotent: shipped allocations have quantity 0, so a second call finds nothing open.

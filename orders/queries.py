@@ -196,3 +196,11 @@ def order_statistics(user, *, start: date | None = None, end: date | None = None
         "by_status": by_status,
         "daily": daily,
     }
+
+
+def user_has_bought(user, *, product) -> bool:
+    """A buyer is a user with a delivered order containing the product. The rule catalog's
+    review_create asks (registered in orders.apps): the orders live here, catalog cannot see them."""
+    return OrderLine.objects.filter(
+        order__user=user, order__status=Order.Status.DELIVERED, product=product
+    ).exists()

@@ -4,12 +4,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from promotions.models import CouponTemplate, UserCoupon
-
-if TYPE_CHECKING:
-    from orders.models import Order
 
 
 def user_coupon_lock(pk: int) -> UserCoupon:
@@ -18,11 +13,12 @@ def user_coupon_lock(pk: int) -> UserCoupon:
     return UserCoupon.objects.select_for_update().get(pk=pk)
 
 
-def order_coupons_lock(order: Order) -> list[UserCoupon]:
-    """The coupons an order used, locked in pk order (to give them back)."""
+def order_coupons_lock(order_id: int) -> list[UserCoupon]:
+    """The coupons an order used, locked in pk order (to give them back). By the order's id:
+    promotions sits below orders and never imports it (docs/architecture.md)."""
     return list(
         UserCoupon.objects.select_for_update()
-        .filter(order=order, status=UserCoupon.Status.USED)
+        .filter(order_id=order_id, status=UserCoupon.Status.USED)
         .select_related("template")
         .order_by("pk")
     )

@@ -155,7 +155,7 @@ def coupon_restore(order) -> None:
     was never paid) is for the orders app to decide before calling.
     """
     now = timezone.now()
-    coupons = locks.order_coupons_lock(order)
+    coupons = locks.order_coupons_lock(order.pk)
     for user_coupon in coupons:
         still_valid = now < user_coupon.template.valid_to
         user_coupon.status = UserCoupon.Status.UNUSED if still_valid else UserCoupon.Status.EXPIRED

@@ -117,30 +117,6 @@ def test_category_admin_delete_with_products_refused(staff, make_product):
     assert response.status_code == 200  # the "protected objects" page, nothing deleted
 
 
-def test_variant_admin_shows_stock_per_warehouse_read_only(merchant, make_product):
-    from inventory.models import Stock
-
-    product = make_product("Stocked kettle", stock=7)
-    variant = product.variants.get()
-    client = logged_in(merchant)
-
-    page = client.get(f"/admin/catalog/productvariant/{variant.pk}/change/")
-    assert page.status_code == 200
-    # The stock inline lists the warehouse row; its numbers are not form fields.
-    assert b"stocks-0-quantity" not in page.content
-    assert page.context["inline_admin_formsets"][0].formset.queryset.get().quantity == 7
-
-    changelist = client.get("/admin/catalog/productvariant/", {"q": variant.sku})
-    assert changelist.status_code == 200
-    row = changelist.context["cl"].result_list.get()
-    assert (row.on_hand, row.available_units) == (7, 7)
-
-    product_page = client.get(f"/admin/catalog/product/{product.pk}/change/")
-    inline_variant = product_page.context["inline_admin_formsets"][0].formset.queryset.get()
-    assert inline_variant.available_units == 7
-    assert Stock.objects.get(variant=variant).quantity == 7
-
-
 def test_reviews_cannot_be_deleted_in_the_admin_only_hidden(staff):
     """A deletion would bypass the service that keeps the product's rating and count correct."""
     from catalog.tests.factories import ProductFactory

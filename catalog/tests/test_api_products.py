@@ -2,9 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from catalog import services
 from catalog.models import Product
-from catalog.tests.conftest import give_stock
 from catalog.tests.factories import BrandFactory, CategoryFactory
 
 pytestmark = pytest.mark.django_db
@@ -111,23 +109,6 @@ def test_unknown_page_is_404(api_client, shelf):
     response = api_client.get(URL, {"page": "99"})
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
-
-
-def test_in_stock_counts_available_units_only(api_client, make_product):
-    """Fully allocated stock or stock in an inactive warehouse is not stock a shopper can buy."""
-    from inventory.models import Stock, Warehouse
-
-    p = make_product("Gadget", "5.00", slug="gadget", stock=2)
-    # Writes that bypass inventory.services; the reconciliation brings the flag along.
-    Stock.objects.filter(variant__product=p).update(quantity_allocated=2)
-    assert services.products_refresh_in_stock() == 1
-    assert api_client.get(URL).json()["results"][0]["in_stock"] is False
-    closed = Warehouse.objects.create(code="closed", name="Closed", is_active=False)
-    Stock.objects.create(variant=p.variants.get(), warehouse=closed, quantity=9)
-    assert services.products_refresh_in_stock() == 0
-    assert api_client.get(URL, {"page_size": 5}).json()["results"][0]["in_stock"] is False
-    give_stock(p.variants.get(), 1)
-    assert api_client.get(URL, {"page_size": 6}).json()["results"][0]["in_stock"] is True
 
 
 def test_price_is_lowest_active_variant(

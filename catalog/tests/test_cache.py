@@ -91,55 +91,6 @@ def test_staff_views_with_inactive_are_not_cached(
 # --- Details after a reconciliation or a warehouse toggle -------------------------------------------
 
 
-def _detail(client, slug):
-    data = client.get(f"/api/v1/products/{slug}/").json()
-    return data["in_stock"], {v["sku"]: v["in_stock"] for v in data["variants"]}
-
-
-def test_reconciliation_forgets_the_details_it_changes(
-    api_client, make_product, django_capture_on_commit_callbacks
-):
-    from catalog.services import products_refresh_in_stock
-    from inventory.models import Stock
-
-    product = make_product("Drifting", slug="drifting", sku="DR-1", stock=2)
-    assert _detail(api_client, "drifting") == (True, {"DR-1": True})  # cached now
-    # A write that bypassed the services: only the reconciliation can notice it.
-    Stock.objects.filter(variant__product=product).update(quantity=0)
-    with django_capture_on_commit_callbacks(execute=True):
-        assert products_refresh_in_stock() == 1
-    assert _detail(api_client, "drifting") == (False, {"DR-1": False})
-    assert api_client.get("/api/v1/products/").json()["results"][0]["in_stock"] is False
-
-
-def test_warehouse_toggle_forgets_details_of_its_stock(
-    api_client, make_product, django_capture_on_commit_callbacks
-):
-    from catalog import services
-    from catalog.tests.conftest import warehouse
-    from inventory.models import Warehouse
-    from inventory.services import stock_receive, warehouse_save
-
-    product = make_product("Split", slug="split", sku="SP-1", stock=1)  # in warehouse "main"
-    other = services.variant_create(product, sku="SP-2", name="Other", price="10.00")
-    north = Warehouse.objects.create(code="north", name="North")
-    with django_capture_on_commit_callbacks(execute=True):
-        stock_receive(other, warehouse=north, quantity=1)
-    assert _detail(api_client, "split") == (True, {"SP-1": True, "SP-2": True})
-
-    # The product stays in stock (SP-1 in main), so its flag does not change, but SP-2 does.
-    north.is_active = False
-    with django_capture_on_commit_callbacks(execute=True):
-        warehouse_save(north)
-    assert _detail(api_client, "split") == (True, {"SP-1": True, "SP-2": False})
-
-    main = warehouse()
-    main.is_active = False
-    with django_capture_on_commit_callbacks(execute=True):
-        warehouse_save(main)
-    assert _detail(api_client, "split") == (False, {"SP-1": False, "SP-2": False})
-
-
 # --- A cache that fails ---------------------------------------------------------------------------
 
 

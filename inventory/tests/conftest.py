@@ -1,5 +1,6 @@
 import pytest
 
+from catalog.tests.conftest import make_product  # noqa: F401 (a fixture for test_catalog_stock)
 from catalog.tests.factories import VariantFactory
 from inventory import services
 from inventory.tests.factories import WarehouseFactory

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from catalog.tests.conftest import bearer_client, make_product  # noqa: F401 (fixtures of test_reviews)
 from catalog.tests.factories import VariantFactory
 from inventory.queries import default_warehouse
 from inventory.services import stock_receive

@@ -88,3 +88,10 @@ def test_an_overlong_review_body_is_400(user_client, user, product):
     assert response.status_code == 400
     assert "body" in response.json()
     assert not Review.objects.exists()
+
+
+def test_orders_registers_its_buyer_check_in_catalog_at_start_up():
+    """catalog asks this check (docs/architecture.md, "Calling up"); catalog never imports orders."""
+    from orders.queries import user_has_bought
+
+    assert services._buyer_check is user_has_bought

@@ -3,6 +3,9 @@
 Idempotent: every row has a deterministic slug or SKU, and rows that exist are skipped, so a second
 run creates nothing. Fast: products, variants and images are bulk-created in batches (bounded
 memory at --products 100000), and a handful of images drawn with Pillow are shared by all products.
+
+A project command (shop/), not catalog's: it fills accounts, catalog and inventory, and only the
+project may import all three (docs/architecture.md).
 """
 
 from __future__ import annotations
