@@ -1,11 +1,14 @@
 """Storefront account pages: Django sessions and CSRF, the same users and services as the API."""
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -14,18 +17,24 @@ from django.views.decorators.http import require_POST
 
 from accounts import queries, services
 from accounts.forms import AddressForm, LoginForm, ProfileForm, RegisterForm
-from accounts.signals import storefront_login
 from core.exceptions import NotFound
+
+AfterLogin = Callable[[HttpRequest, Any], None]
 
 
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+    # What the shop does right after a storefront login, `after_login(request, user)`. Passed in
+    # by the project's URLs (accounts.urls.account_urls): the guest-cart merge belongs to orders,
+    # which sits above accounts.
+    after_login: AfterLogin | None = None
 
     def form_valid(self, form):
         response = super().form_valid(form)  # logs the user in
-        storefront_login.send(LoginView, request=self.request, user=form.get_user())
+        if self.after_login is not None:
+            self.after_login(self.request, form.get_user())
         return response
 
     def form_invalid(self, form):
@@ -48,7 +57,8 @@ def _safe_next(request) -> str | None:
     return None
 
 
-def register(request):
+def register(request, after_login: AfterLogin | None = None):
+    """Sign up and log in at once; `after_login` as for LoginView."""
     if request.user.is_authenticated:
         return redirect("accounts:profile")
     form = RegisterForm(request.POST or None)
@@ -60,7 +70,8 @@ def register(request):
         else:
             # No e-mail verification in the embedded shop: the new user is logged in at once.
             login(request, user, backend="accounts.backends.UsernameOrEmailBackend")
-            storefront_login.send(register, request=request, user=user)
+            if after_login is not None:
+                after_login(request, user)
             messages.success(request, _("Welcome! Your account has been created."))
             return redirect(_safe_next(request) or reverse("accounts:profile"))
     return render(request, "accounts/register.html", {"form": form, "next": _safe_next(request)})

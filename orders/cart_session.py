@@ -36,8 +36,9 @@ def remember_cart_token(request, token) -> None:
 def cart_merge_after_login(request, user) -> None:
     """A page visitor's guest cart joins their own cart once they logged in (or registered).
 
-    Called by the storefront's login and registration views right after `login()` (through the
-    accounts.signals.storefront_login signal: accounts sits below orders). Not by the
+    Called by the storefront's login and registration views right after `login()`: the project
+    passes it to them (shop/urls.py, accounts.urls.account_urls), since accounts sits below orders.
+    Not by the
     admin's login (a staff member's guest cart stays in the session until a storefront login) nor
     the API's token logins: API clients keep their token in X-Cart-Token and merge it themselves
     with POST /api/v1/cart/merge/.
@@ -57,8 +58,3 @@ def cart_merge_after_login(request, user) -> None:
         logger.exception("cart merge at login failed")
         return
     session.pop(SESSION_KEY, None)
-
-
-def cart_merge_on_storefront_login(sender, *, request, user, **kwargs) -> None:
-    """Receiver of accounts.signals.storefront_login (connected in orders.apps)."""
-    cart_merge_after_login(request, user)

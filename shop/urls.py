@@ -5,6 +5,8 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts.urls import account_urls
+from orders.cart_session import cart_merge_after_login
 from shop.health import health
 
 urlpatterns = [
@@ -18,7 +20,8 @@ urlpatterns = [
     path(
         "favicon.ico", RedirectView.as_view(url=settings.STATIC_URL + "favicon.svg", permanent=True)
     ),
-    path("account/", include("accounts.urls")),
+    # A storefront login or registration merges the visitor's guest cart into their own cart.
+    path("account/", include(account_urls(after_login=cart_merge_after_login))),
     path("", include("catalog.urls")),
     path("", include("orders.urls")),
 ]
