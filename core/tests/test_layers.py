@@ -27,7 +27,7 @@ DOMAIN_APPS = (
 
 def _imported_modules(path: Path) -> set[str]:
     """The absolute module names a file imports (relative imports stay inside its package)."""
-    found = set()
+    found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
