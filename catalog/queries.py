@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.contrib.postgres.search import (
     SearchQuery,
@@ -34,6 +35,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from catalog.models import Category, Product, ProductImage, ProductVariant, Review
+
+if TYPE_CHECKING:
+    from inventory.models import Stock
 
 SEARCH_CONFIG = "simple"
 
@@ -86,7 +90,7 @@ def category_tree_flat(*, include_inactive: bool = True) -> list[CategoryNode]:
     """The tree in display order (depth first), for the admin's indented list."""
     out: list[CategoryNode] = []
 
-    def walk(siblings):
+    def walk(siblings: list[CategoryNode]) -> None:
         for node in siblings:
             out.append(node)
             walk(node.children)
@@ -159,7 +163,9 @@ def variant_sellable(variant: ProductVariant, hidden_category_ids: set[int]) -> 
     )
 
 
-def _shown_to_shoppers(qs: QuerySet[Product], hidden_category_ids: set[int] | None) -> QuerySet:
+def _shown_to_shoppers(
+    qs: QuerySet[Product], hidden_category_ids: set[int] | None
+) -> QuerySet[Product]:
     if hidden_category_ids is None:
         hidden_category_ids = category_hidden_ids()
     qs = qs.filter(is_active=True, price__isnull=False)
@@ -171,7 +177,7 @@ def _shown_to_shoppers(qs: QuerySet[Product], hidden_category_ids: set[int] | No
 # --- Availability ------------------------------------------------------------------------------------
 
 
-def _available_stock():
+def _available_stock() -> QuerySet[Stock]:
     """Stock rows that have at least one unit to sell, in an active warehouse."""
     from inventory.models import Stock
 
@@ -200,7 +206,7 @@ def variant_in_stock_expression() -> Exists:
 # --- Products ----------------------------------------------------------------------------------------
 
 
-def _primary_image_prefetch() -> Prefetch:
+def _primary_image_prefetch() -> Prefetch[str, QuerySet[ProductImage], str]:
     return Prefetch(
         "images",
         queryset=ProductImage.objects.filter(is_primary=True),
@@ -241,7 +247,7 @@ def product_detail(
     variants = ProductVariant.objects.annotate(in_stock=variant_in_stock_expression())
     if not include_inactive:
         variants = variants.filter(is_active=True)
-    qs = Product.objects.select_related("category", "brand").prefetch_related(
+    qs: QuerySet[Product] = Product.objects.select_related("category", "brand").prefetch_related(
         Prefetch("images", queryset=ProductImage.objects.all(), to_attr="all_images"),
         Prefetch("variants", queryset=variants, to_attr="shown_variants"),
     )
