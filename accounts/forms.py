@@ -1,3 +1,5 @@
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.admin.forms import AdminPasswordChangeForm as AdminOwnPasswordChangeForm
@@ -24,14 +26,20 @@ def _ip(request) -> str:
     return client_ip(request) if request is not None else ""
 
 
-class LoginLimitFormMixin:
+if TYPE_CHECKING:
+    _LoginFormBase = AuthenticationForm  # what the mixin goes before
+else:
+    _LoginFormBase = object
+
+
+class LoginLimitFormMixin(_LoginFormBase):
     """For a login form: a locked-out username + IP gets a clear error, not "wrong password".
 
     The authentication backend counts the failures and refuses a locked-out pair by itself; this
     check only makes the refusal say why.
     """
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         if login_failures_exceeded(self.cleaned_data.get("username") or "", _ip(self.request)):
             raise ValidationError(TOO_MANY_ATTEMPTS_MESSAGE, code=TOO_MANY_ATTEMPTS)
         return super().clean()
@@ -117,7 +125,8 @@ class RegisterForm(forms.Form):
     )
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("password1") and cleaned.get("password1") != cleaned.get("password2"):
             self.add_error("password2", _("The two password fields didn’t match."))
         return cleaned

@@ -1,3 +1,5 @@
+from typing import Any, ClassVar, Self
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Lower
@@ -22,9 +24,10 @@ class User(AbstractUser):
         _("role"), max_length=16, choices=Role.choices, default=Role.CUSTOMER, db_index=True
     )
 
-    objects = UserManager()
+    objects: ClassVar["UserManager[Self]"] = UserManager()
 
-    class Meta(AbstractUser.Meta):
+    # Not Meta(AbstractUser.Meta): it holds only the two names (set here) and abstract=True.
+    class Meta:
         swappable = "AUTH_USER_MODEL"
         verbose_name = _("user")
         verbose_name_plural = _("users")
@@ -72,7 +75,7 @@ class Address(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.full_name}, {self.province} {self.city} {self.street}"
 
     # The fields a person fills in; also what an order keeps as its shipping-address snapshot.
@@ -87,6 +90,6 @@ class Address(models.Model):
         "postal_code",
     )
 
-    def as_snapshot(self) -> dict:
+    def as_snapshot(self) -> dict[str, Any]:
         """The address as an order keeps it, frozen at checkout."""
         return {name: getattr(self, name) for name in self.CONTACT_FIELDS}

@@ -1,9 +1,20 @@
 """Who may do what, by role. Roles live on the user (accounts.User.Role)."""
 
-from rest_framework import permissions
+from django.http import HttpRequest
+from rest_framework import exceptions, permissions
+from rest_framework.request import Request
 
 from accounts.models import User
 from core.api.permissions import ReadOpenPermission
+
+
+def signed_in_user(request: HttpRequest | Request) -> User:
+    """The user of a request that IsAuthenticated let through, as the shop's User (a guest here is
+    a 401, never a query run for AnonymousUser)."""
+    user = request.user
+    if not isinstance(user, User) or not user.is_authenticated:
+        raise exceptions.NotAuthenticated()
+    return user
 
 
 def is_staff_user(user) -> bool:

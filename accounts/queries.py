@@ -12,7 +12,7 @@ def address_list(user: User) -> QuerySet[Address]:
     return Address.objects.filter(user=user).order_by("-is_default", "-created_at", "-pk")
 
 
-def address_get(user: User, address_id) -> Address | None:
+def address_get(user: User, address_id: int | str) -> Address | None:
     """One of the user's own addresses, or None (someone else's address is never returned)."""
     try:
         return address_list(user).get(pk=int(address_id))

@@ -9,6 +9,7 @@ import logging
 import re
 import secrets
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import requests
 from django.conf import settings
@@ -37,6 +38,9 @@ from accounts.roles import MERCHANT_GROUP
 from accounts.throttling import password_check_limited
 from core import db
 from core.exceptions import DomainError
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +79,7 @@ def user_create(
     password: str | None,
     role: str = User.Role.CUSTOMER,
     phone: str = "",
-    **extra,
+    **extra: Any,
 ) -> User:
     """Create a user with a hashed password (or an unusable one when `password` is None)."""
     user = User(username=username, email=email, phone=phone, **extra)
@@ -108,7 +112,7 @@ EMAIL_MAX_LENGTH = User._meta.get_field("email").max_length
 WECHAT_EMAIL_DOMAIN = "wechat.invalid"
 
 
-def _email_problems(email: str, *, exclude_pk: int | None = None) -> list:
+def _email_problems(email: str, *, exclude_pk: int | None = None) -> list[StrOrPromise]:
     """Why `email` (normalised) cannot be someone's address, as field messages; empty when it can."""
     try:
         MaxLengthValidator(EMAIL_MAX_LENGTH)(email)
@@ -132,7 +136,7 @@ def user_register(*, username: str, email: str, password: str, phone: str = "") 
     dict), which the API and the forms both show next to the field.
     """
     email = User.objects.normalize_email(email).strip()
-    errors: dict[str, list] = {}
+    errors: dict[str, list[StrOrPromise]] = {}
     if _username_taken(username):
         errors["username"] = [_("A user with that username already exists.")]
     if email_problems := _email_problems(email):
@@ -248,7 +252,7 @@ def auth_tokens_for(user: User) -> dict[str, str]:
     return auth_tokens_pin({"access": str(refresh.access_token), "refresh": str(refresh)})
 
 
-def auth_tokens_pin(tokens: dict) -> dict:
+def auth_tokens_pin(tokens: dict[str, str]) -> dict[str, str]:
     """The client's next requests carry this new access token, which no earlier pin knows: pin it
     like any client that just wrote (core.db), so they read the primary for a while. Else
     an account registered a second ago is "not found" by a lagging replica when the token that
@@ -275,7 +279,8 @@ def user_refresh_tokens_revoke(user: User) -> int:
 
 def _refresh_parse(raw: str) -> RefreshToken:
     try:
-        return RefreshToken(raw)  # signature, expiry, type and blacklist
+        # signature, expiry, type and blacklist (simplejwt annotates `token` as a Token object)
+        return RefreshToken(raw)  # type: ignore[arg-type]
     except TokenError as exc:
         raise RefreshTokenInvalid() from exc
 
@@ -307,7 +312,7 @@ def auth_logout(user: User, *, raw_refresh: str) -> None:
     was fine), so the client does not mistake it for "log in again".
     """
     try:
-        refresh = RefreshToken(raw_refresh)
+        refresh = RefreshToken(raw_refresh)  # type: ignore[arg-type]  # a str, see _refresh_parse
     except TokenError as exc:
         raise DomainError(
             _("The refresh token is invalid, expired or already revoked."),
@@ -444,7 +449,7 @@ def _lock_user(user: User) -> None:
 
 
 @transaction.atomic
-def address_create(user: User, *, is_default: bool = False, **fields) -> Address:
+def address_create(user: User, *, is_default: bool = False, **fields: Any) -> Address:
     """Add an address. The first one becomes the default; a new default replaces the old one."""
     _lock_user(user)
     has_any = Address.objects.filter(user=user).exists()
@@ -457,7 +462,7 @@ def address_create(user: User, *, is_default: bool = False, **fields) -> Address
 
 @transaction.atomic
 def address_update(
-    user: User, *, address_id: int, is_default: bool | None = None, **fields
+    user: User, *, address_id: int, is_default: bool | None = None, **fields: Any
 ) -> Address:
     """Change an address. Making it the default clears the old default in the same transaction.
 

@@ -95,11 +95,13 @@ class CategoryAdmin(admin.ModelAdmin):
     def delete_model(self, request, obj):
         services.category_delete(obj)
 
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
         if obj is not None and "parent" in form.base_fields:
             # No cycles: a category cannot move under itself or its descendants.
-            form.base_fields["parent"].queryset = Category.objects.exclude(
+            parent = form.base_fields["parent"]
+            assert isinstance(parent, forms.ModelChoiceField)  # a foreign key's field
+            parent.queryset = Category.objects.exclude(
                 pk__in=queries.category_descendant_ids(obj.pk)
             )
         return form
@@ -152,7 +154,7 @@ class VariantInline(admin.TabularInline):
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
 
-        class VariantForm(formset.form):
+        class VariantForm(formset.form):  # type: ignore[name-defined]  # the admin's, at runtime
             def hand_clean_DELETE(self):
                 # The admin refuses to delete a row that protected rows (stock movements) refer
                 # to; ProductAdmin.save_formset deactivates such a variant instead (variant_delete).

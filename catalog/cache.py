@@ -12,7 +12,8 @@ import hashlib
 import logging
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import ParamSpec, TypeVar
 
 from django.core.cache import cache
 
@@ -22,7 +23,7 @@ logger = logging.getLogger(__name__)
 
 
 def list_version() -> int:
-    version = cache.get(LIST_VERSION_KEY)
+    version: int | None = cache.get(LIST_VERSION_KEY)
     if version is None:
         # Start from the clock, not 1: after an eviction, answers cached under an old small
         # version must not come back to life.
@@ -62,7 +63,7 @@ def catalog_cache_invalidate(product_ids: Iterable[int] = ()) -> None:
 
 def detail_token(product_id: int) -> str:
     key = detail_key(product_id)
-    token = cache.get(key)
+    token: str | None = cache.get(key)
     if token is None:
         cache.add(key, uuid.uuid4().hex, timeout=None)
         token = cache.get(key) or uuid.uuid4().hex
@@ -90,11 +91,15 @@ def _digest(text: str) -> str:
 # the error), a shopper's read is answered from the database instead of a 500.
 
 
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
 class CacheUnavailable(Exception):
     """The cache failed; answer without it."""
 
 
-def cache_call(func, *args, **kwargs):
+def cache_call(func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """func(*args, **kwargs), any error of the cache logged and raised as CacheUnavailable."""
     try:
         return func(*args, **kwargs)

@@ -41,7 +41,7 @@ class Category(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
 
@@ -56,7 +56,7 @@ class Brand(models.Model):
         verbose_name_plural = _("brands")
         ordering = ["name"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
 
@@ -127,7 +127,7 @@ class Product(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
 
@@ -185,7 +185,7 @@ class ProductVariant(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.product.name} / {self.name}" if self.name else self.product.name
 
 
@@ -213,8 +213,8 @@ class ProductImage(models.Model):
             ),
         ]
 
-    def __str__(self):
-        return self.alt_text or self.image.name
+    def __str__(self) -> str:
+        return self.alt_text or self.image.name or ""
 
 
 class Review(models.Model):
@@ -249,5 +249,5 @@ class Review(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.product} ({self.rating})"

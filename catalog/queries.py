@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.contrib.postgres.search import (
     SearchQuery,
@@ -24,6 +25,7 @@ from django.db.models import (
     Exists,
     F,
     FloatField,
+    Model,
     OuterRef,
     Prefetch,
     Q,
@@ -34,6 +36,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from catalog.models import Category, Product, ProductImage, ProductVariant, Review
+
+if TYPE_CHECKING:
+    pass
 
 SEARCH_CONFIG = "simple"
 
@@ -86,7 +91,7 @@ def category_tree_flat(*, include_inactive: bool = True) -> list[CategoryNode]:
     """The tree in display order (depth first), for the admin's indented list."""
     out: list[CategoryNode] = []
 
-    def walk(siblings):
+    def walk(siblings: list[CategoryNode]) -> None:
         for node in siblings:
             out.append(node)
             walk(node.children)
@@ -159,7 +164,9 @@ def variant_sellable(variant: ProductVariant, hidden_category_ids: set[int]) -> 
     )
 
 
-def _shown_to_shoppers(qs: QuerySet[Product], hidden_category_ids: set[int] | None) -> QuerySet:
+def _shown_to_shoppers(
+    qs: QuerySet[Product], hidden_category_ids: set[int] | None
+) -> QuerySet[Product]:
     if hidden_category_ids is None:
         hidden_category_ids = category_hidden_ids()
     qs = qs.filter(is_active=True, price__isnull=False)
@@ -171,13 +178,13 @@ def _shown_to_shoppers(qs: QuerySet[Product], hidden_category_ids: set[int] | No
 # --- Availability ------------------------------------------------------------------------------------
 
 
-def _available_stock():
+def _available_stock() -> QuerySet[Model]:
     """Stock rows that have at least one unit to sell, in an active warehouse.
 
     The stock model is the one at the end of the variants' `stocks` relation: catalog sits below
     inventory and never imports it (docs/architecture.md); the relation's name is the interface."""
     stock_model = ProductVariant._meta.get_field("stocks").related_model
-    return stock_model.objects.filter(
+    return stock_model._default_manager.filter(
         warehouse__is_active=True, quantity__gt=F("quantity_allocated")
     ).order_by()
 
@@ -202,7 +209,7 @@ def variant_in_stock_expression() -> Exists:
 # --- Products ----------------------------------------------------------------------------------------
 
 
-def _primary_image_prefetch() -> Prefetch:
+def _primary_image_prefetch() -> Prefetch[str, QuerySet[ProductImage], str]:
     return Prefetch(
         "images",
         queryset=ProductImage.objects.filter(is_primary=True),
@@ -243,7 +250,7 @@ def product_detail(
     variants = ProductVariant.objects.annotate(in_stock=variant_in_stock_expression())
     if not include_inactive:
         variants = variants.filter(is_active=True)
-    qs = Product.objects.select_related("category", "brand").prefetch_related(
+    qs: QuerySet[Product] = Product.objects.select_related("category", "brand").prefetch_related(
         Prefetch("images", queryset=ProductImage.objects.all(), to_attr="all_images"),
         Prefetch("variants", queryset=variants, to_attr="shown_variants"),
     )

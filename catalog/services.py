@@ -11,15 +11,17 @@ import os
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import IO, TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Avg, Count, OuterRef, Subquery
+from django.db.models import Avg, Count, Model, OuterRef, Subquery
+from django.db.models.expressions import CombinedExpression
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -36,6 +38,9 @@ from catalog.models import Brand, Category, Product, ProductImage, ProductVarian
 from catalog.queries import SEARCH_CONFIG, category_descendant_ids, product_in_stock_expression
 from core.money import AmountTooLarge, max_unit_price, money, unit_price_too_large
 from core.transactions import on_commit_robust
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 # Rating averages keep two decimals (rating_avg's column); a rating is not money, so it is rounded
 # like Decimal does by default (half-even), not with core.money.money().
@@ -83,7 +88,13 @@ def _invalidate_on_commit(product_ids: Iterable[int]) -> None:
     on_commit_robust(catalog_cache_invalidate, sorted({int(pk) for pk in product_ids}))
 
 
-def unique_slug(model, *, text: str, exclude_pk: int | None = None, max_length: int = 200) -> str:
+def unique_slug(
+    model: type[Product | Category | Brand],
+    *,
+    text: str,
+    exclude_pk: int | None = None,
+    max_length: int = 200,
+) -> str:
     """A slug from `text` (Chinese kept), suffixed -2, -3... until no other row has it."""
     base = slugify(text, allow_unicode=True)[:max_length] or "item"
     slug, n = base, 1
@@ -112,7 +123,8 @@ def product_refresh_price(product: Product) -> Product:
     product.price = cheapest["price"] if cheapest else None
     compare = cheapest["compare_at_price"] if cheapest else None
     # A compare-at price that is not above the price is no discount; don't show one.
-    product.compare_at_price = compare if compare is not None and compare > product.price else None
+    has_discount = compare is not None and product.price is not None and compare > product.price
+    product.compare_at_price = compare if has_discount else None
     Product.objects.filter(pk=product.pk).update(
         price=product.price, compare_at_price=product.compare_at_price
     )
@@ -153,7 +165,7 @@ def products_refresh_in_stock(product_ids: Iterable[int] | None = None) -> int:
     return changed
 
 
-def product_search_vector_expression() -> SearchVector:
+def product_search_vector_expression() -> CombinedExpression:
     """The weighted document of a product, for an UPDATE over many rows at once."""
     skus = Subquery(
         ProductVariant.objects.filter(product_id=OuterRef("pk"))
@@ -204,7 +216,7 @@ def product_sync(product: Product) -> Product:
 # --- Products ----------------------------------------------------------------------------------------
 
 
-def _save_fields(obj, fields: Iterable[str]) -> None:
+def _save_fields(obj: Model, fields: Iterable[str]) -> None:
     """Save only `fields` (and updated_at) of an existing row; nothing passed -> no write."""
     names = list(fields)
     if names:
@@ -212,7 +224,7 @@ def _save_fields(obj, fields: Iterable[str]) -> None:
         obj.save(update_fields=[*names, *extra])
 
 
-def _check_fields(data: dict, allowed: set[str]) -> None:
+def _check_fields(data: dict[str, Any], allowed: set[str]) -> None:
     unknown = set(data) - allowed
     if unknown:
         raise TypeError(f"unknown fields: {sorted(unknown)}")
@@ -220,7 +232,7 @@ def _check_fields(data: dict, allowed: set[str]) -> None:
 
 @transaction.atomic
 def product_create(
-    *, name: str, category: Category, variants: Sequence[dict] = (), **fields: Any
+    *, name: str, category: Category, variants: Sequence[dict[str, Any]] = (), **fields: Any
 ) -> Product:
     """Create a product, optionally with its variants, and compute its price and search vector."""
     _check_fields(fields, PRODUCT_FIELDS - {"name", "category"})
@@ -285,7 +297,7 @@ def products_set_flags(
 # --- Variants ----------------------------------------------------------------------------------------
 
 
-def _variant_save(variant: ProductVariant, data: dict) -> ProductVariant:
+def _variant_save(variant: ProductVariant, data: dict[str, Any]) -> ProductVariant:
     _check_fields(data, VARIANT_FIELDS)
     for name, value in data.items():
         if name in ("price", "compare_at_price", "cost_price"):
@@ -358,7 +370,7 @@ def _too_many_pixels() -> ValidationError:
     )
 
 
-def _open_image(source) -> Image.Image:
+def _open_image(source: File[Any] | IO[bytes]) -> Image.Image:
     """Image.open with our pixel cap checked from the header, before anything is decoded.
 
     A decompression bomb is a tiny file that decodes to gigabytes; Pillow refuses only the largest
@@ -377,7 +389,7 @@ def _open_image(source) -> Image.Image:
     return img
 
 
-def image_validate(upload) -> None:
+def image_validate(upload: File[Any]) -> None:
     """Refuse anything but a real JPEG/PNG/WebP/GIF image of at most IMAGE_UPLOAD_MAX_BYTES and
     IMAGE_MAX_PIXELS.
 
@@ -404,7 +416,7 @@ def image_validate(upload) -> None:
         )
 
 
-def thumbnail_bytes(source) -> bytes:
+def thumbnail_bytes(source: File[Any] | IO[bytes]) -> bytes:
     """A JPEG at most THUMBNAIL_SIZE, transparency flattened onto white, for lists and carts."""
     with _open_image(source) as img:
         img = ImageOps.exif_transpose(img)
@@ -427,6 +439,7 @@ def _image_make_thumbnail(image: ProductImage) -> None:
         data = thumbnail_bytes(image.image)
     finally:
         image.image.close()
+    assert image.image.name is not None  # a stored image has a name
     stem = os.path.splitext(os.path.basename(image.image.name))[0]
     image.thumbnail.save(f"{stem}-thumb.jpg", ContentFile(data), save=False)
     image.save(update_fields=["thumbnail"])
@@ -443,7 +456,7 @@ def image_ensure_primary(product: Product) -> None:
 def image_add(
     product: Product,
     *,
-    upload,
+    upload: File[Any],
     alt_text: str = "",
     is_primary: bool = False,
     sort_order: int = 0,
@@ -459,6 +472,7 @@ def image_add(
     )
     image.image.save(os.path.basename(upload.name or "image"), upload, save=False)
     upload.seek(0)
+    assert image.image.name is not None  # saved just above
     stem = os.path.splitext(os.path.basename(image.image.name))[0]
     image.thumbnail.save(f"{stem}-thumb.jpg", ContentFile(thumbnail_bytes(upload)), save=False)
     image.save()
@@ -484,13 +498,13 @@ def image_update(image: ProductImage, **data: Any) -> ProductImage:
 def image_delete(image: ProductImage) -> None:
     """Delete the row now and the files after commit (a rollback must not lose files)."""
     product = image.product
-    files = [f.name for f in (image.image, image.thumbnail) if f]
+    files = [f.name for f in (image.image, image.thumbnail) if f.name]
     storage = image.image.storage
     # Demo data shares files between products; delete a file only when no other row uses it.
     image.delete()
     image_ensure_primary(product)
 
-    def delete_files():
+    def delete_files() -> None:
         for name in files:
             still_used = ProductImage.objects.filter(image=name).exists() or (
                 ProductImage.objects.filter(thumbnail=name).exists()
@@ -608,7 +622,7 @@ def review_buyer_check_register(check: Callable[..., bool]) -> None:
     _buyer_check = check
 
 
-def _is_buyer(user, product: Product) -> bool:
+def _is_buyer(user: User, product: Product) -> bool:
     return _buyer_check is not None and _buyer_check(user, product=product)
 
 
@@ -631,7 +645,9 @@ def product_refresh_rating(product: Product) -> Product:
 
 
 @transaction.atomic
-def review_create(*, user, product: Product, rating: int, body: str, title: str = "") -> Review:
+def review_create(
+    *, user: User, product: Product, rating: int, body: str, title: str = ""
+) -> Review:
     """A buyer's review, once per product. Not a buyer -> 403; a second review -> 409."""
     if not _is_buyer(user, product):
         raise NotABuyer()

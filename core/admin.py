@@ -11,9 +11,21 @@ written only by its service.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
+from django import forms
 from django.contrib import admin
 from django.db import models, transaction
+from django.http import HttpRequest
+
+if TYPE_CHECKING:
+    # The mixin goes before a ModelAdmin in the bases: type-check its super() calls against one.
+    # (ModelAdmin is generic only in the stubs, not subscriptable at runtime.)
+    _AnyModelAdmin = admin.ModelAdmin[Any]
+    _AdminBase = _AnyModelAdmin
+else:
+    _AnyModelAdmin = admin.ModelAdmin
+    _AdminBase = object
 
 
 def edited_fields(obj: models.Model, changed: Iterable[str]) -> list[str]:
@@ -53,7 +65,7 @@ def refresh_locked(obj: models.Model, fields: Iterable[str]) -> None:
             setattr(obj, name, value)
 
 
-class EditedFieldsAdminMixin:
+class EditedFieldsAdminMixin(_AdminBase):
     """For a ModelAdmin (and its inlines' formsets) whose model has columns that services own.
 
     * save_model: a change writes only the form's changed fields; an addition inserts as usual.
@@ -68,14 +80,17 @@ class EditedFieldsAdminMixin:
 
     locked_fields: tuple[str, ...] = ()
 
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
+    def get_form(
+        self, request: HttpRequest, obj: Any | None = None, change: bool = False, **kwargs: Any
+    ) -> type[forms.ModelForm[Any]]:
+        # By keyword: django.contrib.auth's UserAdmin.get_form takes `change` only in **kwargs.
+        form = super().get_form(request, obj, change=change, **kwargs)
         locked = tuple(self.locked_fields)
         if not locked:
             return form
 
-        class LockedFreshForm(form):
-            def _post_clean(self):
+        class LockedFreshForm(form):  # type: ignore[valid-type,misc]  # the admin's form class, known at runtime
+            def _post_clean(self) -> None:
                 # Before construct_instance and the model's clean(), which read these fields.
                 if self.instance.pk is not None:
                     refresh_locked(self.instance, locked)
@@ -84,13 +99,13 @@ class EditedFieldsAdminMixin:
         LockedFreshForm.__name__ = form.__name__
         return LockedFreshForm
 
-    def save_model(self, request, obj, form, change):
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: Any) -> None:
         if not change:
-            return super().save_model(request, obj, form, change)
+            super().save_model(request, obj, form, change)
+            return
         save_edited(obj, form.changed_data)
-        return None
 
-    def save_formset(self, request, form, formset, change):
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: Any) -> None:
         formset.save(commit=False)
         for obj in formset.deleted_objects:
             self.delete_inline(request, obj)
@@ -100,12 +115,12 @@ class EditedFieldsAdminMixin:
             save_edited(obj, changed)
         formset.save_m2m()
 
-    def save_new_inline(self, request, obj):
+    def save_new_inline(self, request: HttpRequest, obj: models.Model) -> None:
         obj.save()
 
-    def delete_inline(self, request, obj):
+    def delete_inline(self, request: HttpRequest, obj: models.Model) -> None:
         obj.delete()
 
 
-class EditedFieldsModelAdmin(EditedFieldsAdminMixin, admin.ModelAdmin):
+class EditedFieldsModelAdmin(EditedFieldsAdminMixin, _AnyModelAdmin):
     pass

@@ -11,14 +11,17 @@ and middleware (shop.db_router, shop.middleware) act on it; domain code only pin
 from __future__ import annotations
 
 import hashlib
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
+from typing import TypeAlias
 
 # Reads of this context go to the primary (it wrote, or the client wrote a moment ago).
 _pinned: ContextVar[bool] = ContextVar("db_pinned_to_primary", default=False)
 # Whether this context wrote; the middleware extends the pin to the client's next requests.
 _wrote: ContextVar[bool] = ContextVar("db_wrote_primary", default=False)
 # The client keys of the current request (None outside requests), see PrimaryPinMiddleware.
-_client_keys: ContextVar[set | None] = ContextVar("db_pin_client_keys", default=None)
+_client_keys: ContextVar[set[str] | None] = ContextVar("db_pin_client_keys", default=None)
+# What `begin` returns and `end` takes back.
+PinTokens: TypeAlias = "tuple[Token[bool], Token[bool], Token[set[str] | None]]"
 
 
 def pinned() -> bool:
@@ -29,7 +32,7 @@ def wrote() -> bool:
     return _wrote.get()
 
 
-def client_keys() -> set | None:
+def client_keys() -> set[str] | None:
     """The client keys of the current request whose next requests the pin extends to (None
     outside a request)."""
     return _client_keys.get()
@@ -49,7 +52,7 @@ def pin_reads() -> None:
     _pinned.set(True)
 
 
-def pin_client_key(kind: str, value) -> None:
+def pin_client_key(kind: str, value: object) -> None:
     """Pin also the next requests that identify themselves by this key (e.g. a guest cart token
     the request just created and the client will send back as X-Cart-Token)."""
     keys = _client_keys.get()
@@ -57,17 +60,17 @@ def pin_client_key(kind: str, value) -> None:
         keys.add(client_key(kind, value))
 
 
-def client_key(kind: str, value) -> str:
+def client_key(kind: str, value: object) -> str:
     digest = hashlib.sha256(str(value).strip().lower().encode()).hexdigest()
     return f"dbpin:{kind}:{digest}"
 
 
-def begin(*, pinned: bool = False, client_keys: set | None = None):
+def begin(*, pinned: bool = False, client_keys: set[str] | None = None) -> PinTokens:
     """Start a fresh pin scope (a request, a task); returns what `end` needs to restore."""
     return (_pinned.set(pinned), _wrote.set(False), _client_keys.set(client_keys))
 
 
-def end(tokens) -> None:
+def end(tokens: PinTokens) -> None:
     pinned_token, wrote_token, keys_token = tokens
     _pinned.reset(pinned_token)
     _wrote.reset(wrote_token)

@@ -16,7 +16,9 @@ class DomainError(Exception):
     code = "domain_error"
     default_detail = _("The request breaks a rule of the shop.")
 
-    def __init__(self, detail: Any = None, *, code: str | None = None, extra: dict | None = None):
+    def __init__(
+        self, detail: Any = None, *, code: str | None = None, extra: dict[str, Any] | None = None
+    ) -> None:
         self.detail = detail if detail is not None else self.default_detail
         if code is not None:
             self.code = code

@@ -19,6 +19,7 @@ refuses to render it): left unchecked it turns into a 500 on every later read. T
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
 
 from django.conf import settings
 from django.core.checks import Error, register
@@ -46,7 +47,7 @@ def money(value: Decimal | int | float | str | None) -> Decimal:
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def money_display(value) -> str:
+def money_display(value: object) -> str:
     """`1234.5` -> `¥1,234.50`: the shop currency, two decimals, thousands grouped by comma (as
     Chinese and English shops both write prices, whatever the page language). Nothing to show
     (None, "", not a number) is ""."""
@@ -71,13 +72,13 @@ def max_unit_price() -> Decimal:
     return Decimal(settings.MAX_UNIT_PRICE)
 
 
-def unit_price_too_large(value) -> bool:
+def unit_price_too_large(value: Decimal | int | str | None) -> bool:
     """Whether a unit price is above MAX_UNIT_PRICE. Compared before any quantize: quantizing a
     huge Decimal raises InvalidOperation instead of giving a number to compare."""
     return value is not None and Decimal(value) > max_unit_price()
 
 
-def validate_unit_price(value) -> None:
+def validate_unit_price(value: Decimal | None) -> None:
     """Model field validator (the admin's forms run it through full_clean)."""
     if unit_price_too_large(value):
         raise ValidationError(
@@ -85,12 +86,12 @@ def validate_unit_price(value) -> None:
         )
 
 
-def amount_too_large(**extra) -> AmountTooLarge:
+def amount_too_large(**extra: Any) -> AmountTooLarge:
     return AmountTooLarge(extra={"max_amount": str(MONEY_MAX), **extra})
 
 
 @register()
-def check_max_unit_price(app_configs, **kwargs):
+def check_max_unit_price(app_configs: Any, **kwargs: Any) -> list[Error]:
     """A full line of the dearest item, taxed and shipped, must fit an order's total."""
     worst = max_unit_price() * settings.CART_MAX_LINE_QUANTITY * (
         1 + Decimal(settings.TAX_RATE)

@@ -19,7 +19,7 @@ def on_commit_robust(func: Callable[..., Any], *args: Any, using: str | None = N
     lacks, and the AttributeError from that log line would reach the caller after all.
     """
 
-    def callback():
+    def callback() -> None:
         func(*args)
 
     callback.__qualname__ = getattr(func, "__qualname__", repr(func))

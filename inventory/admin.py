@@ -80,7 +80,8 @@ class StockAdjustForm(forms.Form):
     note = forms.CharField(label=_("note"), max_length=255, required=False)
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if "quantity_change" in data and "reason" in data:
             try:
                 services.stock_adjust_validate(data["quantity_change"], reason=data["reason"])
@@ -148,6 +149,7 @@ class StockAdmin(EditedFieldsAdminMixin, admin.ModelAdmin):
                             note=data["note"],
                         )
             except DomainError as exc:
+                assert current is not None  # raised by stock_adjust, for the current row
                 self.message_user(
                     request,
                     _("Nothing was changed. %(sku)s in %(warehouse)s: %(error)s")

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 def default_low_stock_threshold() -> int:
-    return settings.INVENTORY_LOW_STOCK_THRESHOLD
+    return int(settings.INVENTORY_LOW_STOCK_THRESHOLD)
 
 
 class Warehouse(models.Model):
@@ -21,7 +21,7 @@ class Warehouse(models.Model):
         verbose_name_plural = _("warehouses")
         ordering = ["priority", "code"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.code} {self.name}"
 
 
@@ -57,7 +57,7 @@ class Stock(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.variant_id}@{self.warehouse_id}: {self.quantity}/{self.quantity_allocated}"
 
     @property

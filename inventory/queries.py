@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, TypedDict
 
-from django.db.models import F, OuterRef, Subquery, Sum
+from django.db.models import F, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from inventory.models import Allocation, Stock, StockMovement, Warehouse
+
+if TYPE_CHECKING:  # django-stubs-ext is a dev requirement: types only
+    from django_stubs_ext import WithAnnotations
+
+
+class _OpenUnits(TypedDict):
+    open_units: int
+
+
+class _LedgerUnits(TypedDict):
+    ledger_units: int
 
 
 def variant_availability(variant_ids: Iterable[int]) -> dict[int, int]:
@@ -22,8 +34,8 @@ def variant_availability(variant_ids: Iterable[int]) -> dict[int, int]:
     rows = (
         Stock.objects.filter(variant_id__in=ids, warehouse__is_active=True)
         .values("variant_id")
-        .annotate(available=Sum(F("quantity") - F("quantity_allocated")))
-        .values_list("variant_id", "available")
+        .annotate(units=Sum(F("quantity") - F("quantity_allocated")))
+        .values_list("variant_id", "units")
     )
     availability = dict.fromkeys(ids, 0)
     availability.update({variant_id: max(units or 0, 0) for variant_id, units in rows})
@@ -40,7 +52,7 @@ def default_warehouse() -> Warehouse:
     return warehouse
 
 
-def _open_allocation_units():
+def _open_allocation_units() -> Coalesce:
     return Coalesce(
         Subquery(
             Allocation.objects.filter(stock_id=OuterRef("pk"), quantity__gt=0)
@@ -52,7 +64,7 @@ def _open_allocation_units():
     )
 
 
-def _ledger_units():
+def _ledger_units() -> Coalesce:
     return Coalesce(
         Subquery(
             StockMovement.objects.filter(stock_id=OuterRef("pk"))
@@ -64,7 +76,9 @@ def _ledger_units():
     )
 
 
-def stock_allocation_drift(stock_ids: Iterable[int] | None = None):
+def stock_allocation_drift(
+    stock_ids: Iterable[int] | None = None,
+) -> QuerySet[WithAnnotations[Stock, _OpenUnits]]:
     """Stock rows whose quantity_allocated differs from the sum of their open allocations, with
     `open_units`. Subqueries, not joins, so the two sums cannot multiply each other."""
     qs = Stock.objects.all() if stock_ids is None else Stock.objects.filter(pk__in=stock_ids)
@@ -76,7 +90,9 @@ def stock_allocation_drift(stock_ids: Iterable[int] | None = None):
     )
 
 
-def stock_ledger_drift(stock_ids: Iterable[int] | None = None):
+def stock_ledger_drift(
+    stock_ids: Iterable[int] | None = None,
+) -> QuerySet[WithAnnotations[Stock, _LedgerUnits]]:
     """Stock rows whose quantity differs from the sum of their ledger deltas, with `ledger_units`."""
     qs = Stock.objects.all() if stock_ids is None else Stock.objects.filter(pk__in=stock_ids)
     return (

@@ -65,7 +65,9 @@ MAX_ON_HAND = 2_147_483_647
 
 def _actor_or_none(actor: User | AnonymousUser | None) -> User | None:
     # The ledger's `user` column records who acted; an anonymous caller (a task) records nobody.
-    return actor if getattr(actor, "is_authenticated", False) else None
+    if actor is None or not actor.is_authenticated:
+        return None
+    return actor
 
 
 def _stock_write(stock: Stock, *, quantity: int, allocated: int) -> None:
@@ -87,7 +89,7 @@ def _ledger_write(
     reason: str,
     reference: str = "",
     actor: User | None = None,
-    note="",
+    note: str = "",
 ) -> StockMovement:
     return StockMovement.objects.create(
         stock=stock,
@@ -226,7 +228,7 @@ def stock_allocate(
             requested[line.variant_id] += line.quantity
             skus.setdefault(line.variant_id, line.sku)
 
-        by_variant: dict[int, list[Stock]] = defaultdict(list)
+        by_variant: dict[int | None, list[Stock]] = defaultdict(list)
         for stock in stocks:
             by_variant[stock.variant_id].append(stock)
         for rows in by_variant.values():

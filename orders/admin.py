@@ -4,6 +4,8 @@ import csv
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.utils import flatten_fieldsets
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -29,20 +31,28 @@ class _ReadOnlyInline(admin.TabularInline):
 
 class OrderLineInline(_ReadOnlyInline):
     model = OrderLine
-    fields = ["product_name", "variant_name", "sku", "unit_price", "quantity", "line_total"]
-    readonly_fields = fields
+    # Tuples (here and below): the stubs type `fields` wider than `readonly_fields`; tuples fit both.
+    readonly_fields = (
+        "product_name",
+        "variant_name",
+        "sku",
+        "unit_price",
+        "quantity",
+        "line_total",
+    )
+    fields = readonly_fields
 
 
 class OrderEventInline(_ReadOnlyInline):
     model = OrderEvent
-    fields = ["created_at", "kind", "from_status", "to_status", "actor", "note"]
-    readonly_fields = fields
+    readonly_fields = ("created_at", "kind", "from_status", "to_status", "actor", "note")
+    fields = readonly_fields
 
 
 class ShipmentInline(_ReadOnlyInline):
     model = Shipment
-    fields = ["carrier", "tracking_number", "shipped_by", "created_at"]
-    readonly_fields = fields
+    readonly_fields = ("carrier", "tracking_number", "shipped_by", "created_at")
+    fields = readonly_fields
 
 
 class ShipForm(forms.Form):
@@ -128,9 +138,7 @@ class OrderAdmin(EditedFieldsAdminMixin, admin.ModelAdmin):
         ),
     ]
     # Everything but the notes: status and money change only through the actions (services).
-    readonly_fields = [
-        name for _title, options in fieldsets for name in options["fields"] if name != "notes"
-    ]
+    readonly_fields = [name for name in flatten_fieldsets(fieldsets) if name != "notes"]
 
     def has_add_permission(self, request):
         return False
@@ -177,7 +185,7 @@ class OrderAdmin(EditedFieldsAdminMixin, admin.ModelAdmin):
             "orders": queryset,
             "form": form,
             "opts": self.model._meta,
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/orders/order/ship.html", context)
 
@@ -255,8 +263,8 @@ class OrderAdmin(EditedFieldsAdminMixin, admin.ModelAdmin):
 
 class CartItemInline(_ReadOnlyInline):
     model = CartItem
-    fields = ["variant", "quantity", "created_at"]
-    readonly_fields = fields
+    readonly_fields = ("variant", "quantity", "created_at")
+    fields = readonly_fields
 
 
 @admin.register(Cart)

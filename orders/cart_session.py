@@ -47,7 +47,7 @@ def cart_merge_after_login(request, user) -> None:
 
     session = getattr(request, "session", None) if request is not None else None
     token = session.get(SESSION_KEY) if session is not None else None
-    if not token:
+    if session is None or not token:
         return
     try:
         cart_merge(user, token=token)

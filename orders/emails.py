@@ -25,7 +25,7 @@ def order_email_send(order: Order, kind: str) -> bool:
         "currency": settings.SHOP_CURRENCY_SYMBOL,
     }
     with translation.override(settings.LANGUAGE_CODE):
-        subject = render_to_string(f"orders/email/{kind}_subject.txt", context)
+        subject: str = render_to_string(f"orders/email/{kind}_subject.txt", context)
         body = render_to_string(f"orders/email/{kind}.txt", context)
     subject = " ".join(subject.split())
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [order.user.email])

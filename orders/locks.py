@@ -3,8 +3,13 @@ cart -> order -> stock rows in pk order -> allocations -> coupon -> product."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from orders.exceptions import CartGone
 from orders.models import Cart, Order
+
+if TYPE_CHECKING:
+    import uuid
 
 
 def cart_lock(cart: Cart) -> Cart:
@@ -20,7 +25,7 @@ def cart_lock(cart: Cart) -> Cart:
     return locked
 
 
-def guest_cart_lock(token) -> Cart | None:
+def guest_cart_lock(token: uuid.UUID) -> Cart | None:
     """Lock the guest cart of a (parsed) token, or None. A merge takes it after the user's own
     cart: two carts of one level, always the user's first."""
     return Cart.objects.select_for_update().filter(token=token, user__isnull=True).first()

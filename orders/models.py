@@ -28,7 +28,7 @@ class Cart(models.Model):
         verbose_name = _("cart")
         verbose_name_plural = _("carts")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return str(self.token)
 
 
@@ -135,7 +135,11 @@ class Order(models.Model):
             ),
         ]
 
-    def __str__(self):
+    # Not a column: order_place sets it, True when it answered with the order an earlier request
+    # with the same idempotency key placed.
+    idempotent_replay: bool = False
+
+    def __str__(self) -> str:
         return self.number
 
 
@@ -176,7 +180,7 @@ class OrderLine(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.quantity} x {self.sku}"
 
 
@@ -245,5 +249,5 @@ class OrderNotification(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.order_id} {self.kind}"

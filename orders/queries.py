@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -19,6 +20,7 @@ from django.db.models import (
     Sum,
     Value,
 )
+from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Coalesce, TruncDate
 
 from accounts.permissions import is_staff_user
@@ -27,6 +29,10 @@ from catalog.queries import category_hidden_ids, variant_sellable
 from core.money import MONEY_MAX, ZERO, money
 from inventory.queries import variant_availability
 from orders.models import Cart, CartItem, Order, OrderEvent, OrderLine
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from catalog.models import Product
 
 PAID_STATUSES = (
     Order.PaymentStatus.PAID,
@@ -78,7 +84,7 @@ class CartView:
         return None
 
 
-def _image_url(product) -> str | None:
+def _image_url(product: Product) -> str | None:
     images = list(product.images.all())
     if not images:
         return None
@@ -132,7 +138,7 @@ def cart_view(cart: Cart | None) -> CartView:
 # --- Orders -------------------------------------------------------------------------------------------
 
 
-def order_list(user) -> QuerySet[Order]:
+def order_list(user: User) -> QuerySet[Order]:
     """Orders a user may see (their own; staff: all) with lines and shipments prefetched."""
     qs = Order.objects.prefetch_related(
         Prefetch("lines", queryset=OrderLine.objects.order_by("id")), "shipments"
@@ -146,14 +152,16 @@ def order_events(order: Order) -> QuerySet[OrderEvent]:
     return order.events.select_related("actor").order_by("created_at", "id")
 
 
-def _revenue_expr():
+def _revenue_expr() -> ExpressionWrapper[CombinedExpression]:
     return ExpressionWrapper(
         F("total") - F("refunded_amount"),
         output_field=DecimalField(max_digits=20, decimal_places=2),
     )
 
 
-def order_statistics(user, *, start: date | None = None, end: date | None = None) -> dict:
+def order_statistics(
+    user: User, *, start: date | None = None, end: date | None = None
+) -> dict[str, Any]:
     """Counts and revenue by database aggregation, days in the shop's time zone.
 
     Revenue counts money the shop keeps: total minus refunds, over orders that were paid and are
@@ -198,7 +206,7 @@ def order_statistics(user, *, start: date | None = None, end: date | None = None
     }
 
 
-def user_has_bought(user, *, product) -> bool:
+def user_has_bought(user: User, *, product: Product) -> bool:
     """A buyer is a user with a delivered order containing the product. The rule catalog's
     review_create asks (registered in orders.apps): the orders live here, catalog cannot see them."""
     return OrderLine.objects.filter(

@@ -7,10 +7,12 @@ batch, and running a task twice does no harm: the services skip orders that alre
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from orders.exceptions import InvalidTransition
@@ -21,7 +23,7 @@ logger = logging.getLogger(__name__)
 BATCH_SIZE = 200
 
 
-def _batches(queryset, *, batch_size: int = BATCH_SIZE):
+def _batches(queryset: QuerySet[Order], *, batch_size: int = BATCH_SIZE) -> Iterator[list[int]]:
     """Yield pks in pk order, a batch at a time, so work always moves forward even when some
     orders are skipped by the service."""
     last_pk = 0

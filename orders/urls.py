@@ -1,3 +1,5 @@
+from django.urls import URLPattern, URLResolver
+
 app_name = "orders"
 
-urlpatterns = []
+urlpatterns: list[URLPattern | URLResolver] = []

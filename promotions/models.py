@@ -69,10 +69,10 @@ class CouponTemplate(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.name} ({self.code})"
 
-    def clean(self):
+    def clean(self) -> None:
         # claimed_count is not a form field, so model validation skips the constraint that
         # involves it; without this check lowering the quantity in the admin would be a 500.
         if self.total_quantity is not None and self.total_quantity < self.claimed_count:
@@ -122,7 +122,7 @@ class UserCoupon(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.template.code} / {self.user}"
 
     @property

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.db.models import (
     Case,
@@ -22,8 +23,15 @@ from django.utils import timezone
 
 from promotions.models import CouponTemplate, UserCoupon
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
 
-def coupon_templates_claimable(user=None, *, now: datetime | None = None) -> QuerySet:
+    from accounts.models import User
+
+
+def coupon_templates_claimable(
+    user: User | AnonymousUser | None = None, *, now: datetime | None = None
+) -> QuerySet[CouponTemplate]:
     """Templates that can be claimed now: active, inside their validity, not sold out, and, for a
     signed-in user, not yet held as many times as the per-user limit allows."""
     now = now or timezone.now()
@@ -52,7 +60,9 @@ def coupon_templates_claimable(user=None, *, now: datetime | None = None) -> Que
     return qs
 
 
-def user_coupons(user, *, status: str | None = None, now: datetime | None = None) -> QuerySet:
+def user_coupons(
+    user: User, *, status: str | None = None, now: datetime | None = None
+) -> QuerySet[UserCoupon]:
     """The user's coupons, newest first, with `current` status: an unused coupon past its
     template's end counts as expired even before coupons_expire has run."""
     now = now or timezone.now()
@@ -76,7 +86,7 @@ def user_coupons(user, *, status: str | None = None, now: datetime | None = None
     return qs
 
 
-def coupon_templates_with_counts() -> QuerySet:
+def coupon_templates_with_counts() -> QuerySet[CouponTemplate]:
     """Templates with how many of their coupons were used, for the admin: one query per page."""
     return CouponTemplate.objects.select_related("category").annotate(
         used_count=Count("issued", filter=Q(issued__status=UserCoupon.Status.USED)),

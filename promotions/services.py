@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import F
@@ -30,6 +31,10 @@ from promotions.exceptions import (
     CouponUsed,
 )
 from promotions.models import CouponTemplate, UserCoupon
+from promotions.protocols import CouponOrder
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 __all__ = [
     "CouponLine",
@@ -87,7 +92,7 @@ def _check_validity(template: CouponTemplate, at: datetime) -> None:
 
 
 def coupon_quote(
-    user, *, code: str, lines: Sequence[CouponLine], at: datetime | None = None
+    user: User, *, code: str, lines: Sequence[CouponLine], at: datetime | None = None
 ) -> CouponQuote:
     """Check that `user` may apply `code` to `lines` now and compute the discount.
 
@@ -127,7 +132,7 @@ def coupon_quote(
 
 
 @transaction.atomic
-def coupon_redeem(quote: CouponQuote, *, order) -> UserCoupon:
+def coupon_redeem(quote: CouponQuote, *, order: CouponOrder) -> UserCoupon:
     """Mark the quoted coupon used by `order`.
 
     Called inside the order's transaction: the row lock makes two checkouts racing with the same
@@ -141,13 +146,13 @@ def coupon_redeem(quote: CouponQuote, *, order) -> UserCoupon:
         raise CouponUsed()
     user_coupon.status = UserCoupon.Status.USED
     user_coupon.used_at = timezone.now()
-    user_coupon.order = order
+    user_coupon.order_id = order.pk
     user_coupon.save(update_fields=["status", "used_at", "order"])
     return user_coupon
 
 
 @transaction.atomic
-def coupon_restore(order) -> None:
+def coupon_restore(order: CouponOrder) -> None:
     """Give back the coupon of a cancelled or expired unpaid order.
 
     It becomes unused again while its template is still valid, otherwise expired. Idempotent: a
@@ -160,12 +165,12 @@ def coupon_restore(order) -> None:
         still_valid = now < user_coupon.template.valid_to
         user_coupon.status = UserCoupon.Status.UNUSED if still_valid else UserCoupon.Status.EXPIRED
         user_coupon.used_at = None
-        user_coupon.order = None
+        user_coupon.order_id = None
         user_coupon.save(update_fields=["status", "used_at", "order"])
 
 
 @transaction.atomic
-def coupon_claim(user, *, template: CouponTemplate) -> UserCoupon:
+def coupon_claim(user: User, *, template: CouponTemplate) -> UserCoupon:
     """Issue one coupon of `template` to `user`.
 
     The template row is locked for the whole claim, so concurrent claims of the same template run

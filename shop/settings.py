@@ -11,6 +11,7 @@ import tempfile
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -228,7 +229,7 @@ MEDIA_URL = env.str("MEDIA_URL", default="/media/")
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 
 STORAGE_BACKEND = env.str("STORAGE_BACKEND", default="local")
-_default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+_default_storage: dict[str, Any] = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 if STORAGE_BACKEND == "s3":
     # S3 or any S3-compatible store (Aliyun OSS, MinIO) through django-storages.
     _default_storage = {

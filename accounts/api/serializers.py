@@ -76,7 +76,7 @@ class MeSerializer(serializers.ModelSerializer):
         model = User
         fields = ["id", "username", "email", "phone", "avatar_url", "role", "date_joined"]
         read_only_fields = ["id", "username", "role", "date_joined"]
-        extra_kwargs = {"email": {"validators": []}}
+        extra_kwargs: dict[str, dict[str, object]] = {"email": {"validators": []}}
 
     def get_avatar_url(self, user) -> str | None:
         if not user.avatar:

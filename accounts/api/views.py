@@ -20,6 +20,7 @@ from accounts.api.serializers import (
     raise_drf,
 )
 from accounts.models import Address
+from accounts.permissions import signed_in_user
 from accounts.throttling import client_ip
 from core.api.schema import ErrorSerializer
 
@@ -190,7 +191,7 @@ class AddressViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return Address.objects.none()
-        return queries.address_list(self.request.user)
+        return queries.address_list(signed_in_user(self.request))
 
     def perform_destroy(self, address):
-        services.address_delete(self.request.user, address_id=address.pk)
+        services.address_delete(signed_in_user(self.request), address_id=address.pk)

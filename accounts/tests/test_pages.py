@@ -11,7 +11,9 @@ pytestmark = pytest.mark.django_db
 
 
 def csrf_token(response) -> str:
-    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.content.decode())[1]
+    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.content.decode())
+    assert match is not None, "no CSRF token on the page"
+    return match[1]
 
 
 def test_login_page_refuses_a_post_without_csrf_and_accepts_one_with_it(user):

@@ -1,5 +1,6 @@
 import json
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -11,14 +12,13 @@ from rest_framework import serializers
 from catalog import services
 from catalog.models import Brand, Category, Product, ProductImage, ProductVariant, Review
 
-MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0.00")}
+MONEY: dict[str, Any] = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0.00")}
 
 
-def validate_attributes(value: dict) -> dict:
+def validate_attributes(value: dict[str, Any]) -> None:
     """Free-form JSON, minus what no database can store (PostgreSQL's jsonb refuses NUL)."""
     if "\\u0000" in json.dumps(value):
         raise serializers.ValidationError(_("Null characters are not allowed."))
-    return value
 
 
 def absolute_url(request, file) -> str | None:
@@ -32,7 +32,8 @@ def absolute_url(request, file) -> str | None:
 
 
 class CategorySerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(
+    # DRF's metaclass takes declared fields off the class: no clash with Field.parent at runtime.
+    parent = serializers.SlugRelatedField(  # type: ignore[assignment]
         slug_field="slug", queryset=Category.objects.all(), allow_null=True, required=False
     )
     slug = serializers.SlugField(allow_unicode=True, required=False, max_length=120)
@@ -182,7 +183,7 @@ class VariantSerializer(serializers.ModelSerializer):
             "in_stock",
         ]
         read_only_fields = ["id", "in_stock"]
-        extra_kwargs = {"sku": {"validators": []}}
+        extra_kwargs: dict[str, dict[str, object]] = {"sku": {"validators": []}}
 
     def validate_sku(self, value):
         qs = ProductVariant.objects.filter(sku=value)

@@ -1,5 +1,6 @@
 from contextlib import suppress
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.cache import cache
@@ -12,6 +13,7 @@ from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from accounts.permissions import (
     IsMerchantOrStaff,
@@ -36,7 +38,13 @@ INCLUDE_INACTIVE = OpenApiParameter(
 )
 
 
-class DomainValidationMixin:
+if TYPE_CHECKING:
+    _ViewBase = APIView  # what the mixin goes before
+else:
+    _ViewBase = object
+
+
+class DomainValidationMixin(_ViewBase):
     """Model validation raised inside a service answers 400 with the field map, like DRF's own."""
 
     def handle_exception(self, exc):

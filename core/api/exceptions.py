@@ -4,6 +4,8 @@ Validation errors keep DRF's field map (`{"field": ["message"]}`); every other e
 `{"code": "<machine_code>", "detail": "<message>"}`.
 """
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -13,7 +15,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from core.exceptions import DomainError
 
 
-def exception_handler(exc, context):
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
         body = {"code": exc.code, "detail": str(exc.detail), **exc.extra}
         return Response(body, status=exc.status_code)
@@ -35,10 +37,14 @@ def exception_handler(exc, context):
             code = str(detail.get("code") or code)
             detail = detail["detail"]
         response.data = {"code": code, "detail": str(detail)}
-        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-            response.data["retry_after"] = int(exc.wait)
+        if isinstance(exc, exceptions.Throttled):
+            wait = exc.wait  # type: ignore[attr-defined]  # DRF sets it; drf-stubs lack it
+            if wait is not None:
+                response.data["retry_after"] = int(wait)
     return response
 
 
-def error_response(code: str, detail: str, http_status: int = status.HTTP_400_BAD_REQUEST):
+def error_response(
+    code: str, detail: str, http_status: int = status.HTTP_400_BAD_REQUEST
+) -> Response:
     return Response({"code": code, "detail": detail}, status=http_status)

@@ -1,5 +1,7 @@
 """Query-string filters shared by the apps' FilterSets."""
 
+from typing import Any
+
 import django_filters
 from django import forms
 from drf_spectacular.utils import extend_schema_field
@@ -16,11 +18,11 @@ class IdFilter(django_filters.NumberFilter):
 
     field_class = forms.IntegerField
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
         super().__init__(*args, **kwargs)
 
-    def get_max_validator(self):
+    def get_max_validator(self) -> None:
         # max_value above already bounds it; NumberFilter's 1e50 float would only repeat it.
         return None

@@ -8,6 +8,8 @@ so the schema tells clients the truth without every view repeating it, and gives
 response the body the exception handler really sends (core/api/exceptions.py).
 """
 
+from typing import Any
+
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework import authentication, permissions, serializers
@@ -16,7 +18,7 @@ from core.api.permissions import ReadOpenPermission
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 BODY_METHODS = {"POST", "PUT", "PATCH"}
-OPEN_PERMISSIONS = (
+OPEN_PERMISSIONS: tuple[type[permissions.BasePermission], ...] = (
     permissions.AllowAny,
     permissions.IsAuthenticated,
     permissions.IsAuthenticatedOrReadOnly,
@@ -25,7 +27,7 @@ OPEN_PERMISSIONS = (
 READ_OPEN_PERMISSIONS = (ReadOpenPermission,)
 
 
-class ErrorSerializer(serializers.Serializer):
+class ErrorSerializer(serializers.Serializer[Any]):
     """The error body of DESIGN.md: a stable machine code and a message for people."""
 
     code = serializers.CharField()
@@ -52,7 +54,9 @@ _GENERIC_DESCRIPTIONS = {
 
 
 class AutoSchema(SpectacularAutoSchema):
-    def get_operation(self, path, path_regex, path_prefix, method, registry):
+    def get_operation(
+        self, path: str, path_regex: str, path_prefix: str, method: str, registry: Any
+    ) -> dict[str, Any] | None:
         operation = super().get_operation(path, path_regex, path_prefix, method, registry)
         if operation is None:
             return None
@@ -65,12 +69,12 @@ class AutoSchema(SpectacularAutoSchema):
         operation["responses"] = dict(sorted(responses.items()))
         return operation
 
-    def _possible_error_codes(self, operation) -> list[str]:
+    def _possible_error_codes(self, operation: dict[str, Any]) -> list[str]:
         view = self.view
         query = [p for p in operation.get("parameters", []) if p.get("in") == "query"]
         has_body = "requestBody" in operation
         authenticators = view.get_authenticators()
-        codes = []
+        codes: list[str] = []
         # Any body may be malformed JSON; any query parameter may fail validation.
         if has_body or self.method in BODY_METHODS or query:
             codes.append("400")
@@ -94,7 +98,7 @@ class AutoSchema(SpectacularAutoSchema):
             codes.append("429")
         return codes
 
-    def _describe_error_body(self, code: str, response: dict) -> None:
+    def _describe_error_body(self, code: str, response: dict[str, Any]) -> None:
         """Give an error response the real error body unless the view described a special one."""
         error_ref = self._component_ref("Error")
         content = response.get("content")
@@ -109,7 +113,7 @@ class AutoSchema(SpectacularAutoSchema):
             schema = {"anyOf": [error_ref, self._component_ref("ValidationError")]}
         response["content"] = {"application/json": {"schema": schema}}
 
-    def _component_ref(self, name: str) -> dict:
+    def _component_ref(self, name: str) -> dict[str, Any]:
         if name == "Error":
             return self.resolve_serializer(ErrorSerializer, "response").ref
         component = ResolvedComponent(
@@ -121,7 +125,7 @@ class AutoSchema(SpectacularAutoSchema):
         self.registry.register_on_missing(component)
         return component.ref
 
-    def _insert_field_validators(self, field, schema):
+    def _insert_field_validators(self, field: Any, schema: dict[str, Any]) -> None:
         super()._insert_field_validators(field, schema)
         # Django's unicode slug regex uses Python's \w, which takes any letter (e.g. "t恤"); the
         # same pattern in the schema is read as ECMA-262, where \w is ASCII only. No pattern is

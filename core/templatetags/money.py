@@ -8,6 +8,6 @@ register = template.Library()
 
 
 @register.filter
-def money(value) -> str:
+def money(value: object) -> str:
     """`1234.5` -> `¥1,234.50` (see core.money.money_display)."""
     return money_display(value)

@@ -6,12 +6,14 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable
+from typing import Any
 
 from django import forms
 from django.db import connection
+from django.test import Client
 
 
-def _encode(bound) -> object | None:
+def _encode(bound: forms.BoundField) -> str | list[str] | None:
     """What a browser posts for this bound field (None: nothing, like an unchecked box)."""
     field = bound.field
     if isinstance(field, forms.FileField):
@@ -27,7 +29,7 @@ def _encode(bound) -> object | None:
     return "" if value is None else str(value)
 
 
-def _add(data: dict, bound) -> None:
+def _add(data: dict[str, Any], bound: forms.BoundField) -> None:
     value = _encode(bound)
     if value is None:
         return
@@ -40,12 +42,12 @@ def _add(data: dict, bound) -> None:
         data[bound.html_initial_name] = value
 
 
-def change_form_data(client, url: str, **changes) -> dict:
+def change_form_data(client: Client, url: str, **changes: Any) -> dict[str, Any]:
     """GET the admin change page and return its form as POST data (inlines included), with
     `changes` applied: keys are field names, or inline field names like "variants-0-price"."""
     response = client.get(url)
     assert response.status_code == 200, response.status_code
-    data: dict = {"_save": "Save"}
+    data: dict[str, Any] = {"_save": "Save"}
     for bound in response.context["adminform"].form:
         _add(data, bound)
     for inline in response.context["inline_admin_formsets"]:
@@ -63,14 +65,16 @@ class QueryPause:
     """An execute_wrapper that holds this connection at its first query matching `pattern`
     (before it runs, or just after with `after`) until released."""
 
-    def __init__(self, pattern: str, *, after: bool = False):
+    def __init__(self, pattern: str, *, after: bool = False) -> None:
         self.pattern = re.compile(pattern, re.IGNORECASE | re.DOTALL)
         self.after = after
         self.reached = threading.Event()
         self.release = threading.Event()
         self.sql: str | None = None
 
-    def __call__(self, execute, sql, params, many, context):
+    def __call__(
+        self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
+    ) -> Any:
         if self.sql is not None or not self.pattern.match(sql):
             return execute(sql, params, many, context)
         self.sql = sql
@@ -92,7 +96,7 @@ def race_admin_save(
     pattern: str | None = None,
     after: bool = False,
     service_may_fail: bool = False,
-):
+) -> tuple[Any, Any]:
     """Run `post` (the admin's request) on a thread whose UPDATE of `table` (or first query matching
     `pattern`) is paused; while it is held, run `service` on another thread (its own connection)
     and let it commit, then let the admin finish. A service that waits for a row lock the admin
@@ -101,10 +105,13 @@ def race_admin_save(
     Returns (admin response, service result); an exception in the admin is raised here, one in the
     service too unless `service_may_fail` (then it is returned).
     """
-    pause = QueryPause(pattern or update_of(table), after=after)
-    results: dict = {}
+    if pattern is None:
+        assert table is not None, "race_admin_save needs the table or the query pattern to pause"
+        pattern = update_of(table)
+    pause = QueryPause(pattern, after=after)
+    results: dict[str, Any] = {}
 
-    def run(name, function, wrapper=None):
+    def run(name: str, function: Callable[[], object], wrapper: QueryPause | None = None) -> None:
         try:
             if wrapper is not None:
                 with connection.execute_wrapper(wrapper):

@@ -1,6 +1,8 @@
 """What a refused request must leave as it was: a dump of the rows that hold money, stock, orders,
 coupons, carts and accounts, to compare before and after (`assert db_state() == before`)."""
 
+from typing import Any
+
 from django.apps import apps
 
 MODELS = (
@@ -21,6 +23,6 @@ MODELS = (
 )
 
 
-def db_state() -> dict[str, list[dict]]:
+def db_state() -> dict[str, list[dict[str, Any]]]:
     """Every row of those tables, in pk order, all fields."""
     return {label: list(apps.get_model(label).objects.order_by("pk").values()) for label in MODELS}

@@ -10,7 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import is_merchant_or_staff, is_staff_user
+from accounts.permissions import is_merchant_or_staff, is_staff_user, signed_in_user
 from core.exceptions import NotFound, PermissionDenied
 from orders import services
 from orders.api.serializers import (
@@ -198,7 +198,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         if self.action == "ship" and is_merchant_or_staff(user):
             # Merchants fulfil every order, though they only list their own purchases.
             return Order.objects.all()
-        return order_list(user)
+        return order_list(signed_in_user(self.request))
 
     @extend_schema(
         request=OrderCreateSerializer,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -30,8 +31,13 @@ from orders.models import (
 )
 from orders.services.pricing import order_totals
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
 
-def cart_token_parse(token) -> uuid.UUID | None:
+    from accounts.models import User
+
+
+def cart_token_parse(token: object) -> uuid.UUID | None:
     if not token:
         return None
     try:
@@ -40,7 +46,7 @@ def cart_token_parse(token) -> uuid.UUID | None:
         return None
 
 
-def cart_get_or_create(*, user=None, token=None) -> Cart:
+def cart_get_or_create(*, user: User | AnonymousUser | None = None, token: object = None) -> Cart:
     """The cart a request works on: a logged-in user's one cart, or the guest cart of `token`.
 
     A guest token never opens a user's cart, so a leaked token of a logged-in shopper is useless.
@@ -139,7 +145,7 @@ def cart_item_add(cart: Cart, *, variant_id: int, quantity: int) -> CartItem:
     return item
 
 
-def _cart_item(cart: Cart, item_id) -> CartItem:
+def _cart_item(cart: Cart, item_id: int) -> CartItem:
     item = CartItem.objects.select_related("variant__product").filter(cart=cart, pk=item_id).first()
     if item is None:
         # Another cart's line is "not found": line ids must not reveal other carts.
@@ -180,7 +186,7 @@ def cart_clear(cart: Cart) -> None:
 
 
 @transaction.atomic
-def cart_merge(user, *, token) -> Cart:
+def cart_merge(user: User, *, token: object) -> Cart:
     """Move a guest cart's lines into the user's cart after login, then delete the guest cart.
 
     Quantities add up but are capped at what is available (and the per-line maximum), so a merge never

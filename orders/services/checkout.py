@@ -7,6 +7,7 @@ import json
 import secrets
 from datetime import timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -36,11 +37,17 @@ from orders.models import (
 from orders.services.notifications import order_email_on_commit
 from orders.services.pricing import order_totals
 from orders.services.transitions import Status, order_event_write
-from promotions.services import CouponLine, coupon_quote, coupon_redeem
+from promotions.services import CouponLine, CouponQuote, coupon_quote, coupon_redeem
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 KNOWN_GATEWAYS = ("alipay", "wechat", "sandbox")
 ADDRESS_REQUIRED = ("full_name", "phone", "province", "city", "street")
 ADDRESS_OPTIONAL = ("district", "postal_code", "country")
+
+# (cart line, unit price, line total) at today's prices.
+Priced: TypeAlias = "list[tuple[CartItem, Decimal, Decimal]]"
 
 
 def _check_line_quantities(items: list[CartItem]) -> None:
@@ -68,7 +75,7 @@ def _check_line_quantities(items: list[CartItem]) -> None:
 
 
 class _IdempotentReplay(Exception):
-    def __init__(self, order: Order):
+    def __init__(self, order: Order) -> None:
         super().__init__(order.number)
         self.order = order
 
@@ -97,7 +104,12 @@ def _clean_idempotency_key(key: str | None) -> str | None:
 
 
 def _request_fingerprint(
-    *, address_id, shipping_address, coupon_code, payment_method, notes
+    *,
+    address_id: int | None,
+    shipping_address: dict[str, Any] | None,
+    coupon_code: str,
+    payment_method: str,
+    notes: str,
 ) -> str:
     """A hash of what the checkout request asked for, to tell a retry from a reused key.
 
@@ -131,7 +143,9 @@ def _check_payment_method(payment_method: str) -> None:
         raise PaymentMethodInvalid(extra={"enabled": sorted(enabled & set(KNOWN_GATEWAYS))})
 
 
-def _address_snapshot(user, *, address_id, shipping_address) -> dict:
+def _address_snapshot(
+    user: User, *, address_id: int | None, shipping_address: object
+) -> dict[str, Any]:
     from accounts.models import Address
 
     if address_id is not None:
@@ -151,7 +165,7 @@ def _address_snapshot(user, *, address_id, shipping_address) -> dict:
     return snapshot
 
 
-def _save_new_order(order: Order, *, user, idempotency_key) -> None:
+def _save_new_order(order: Order, *, user: User, idempotency_key: str | None) -> None:
     """Insert the order, retrying the random number on a collision.
 
     The (user, idempotency_key) unique constraint is what makes a replayed request race-safe: the
@@ -175,11 +189,11 @@ def _save_new_order(order: Order, *, user, idempotency_key) -> None:
 
 
 def order_place(
-    user,
+    user: User,
     *,
     cart: Cart,
     address_id: int | None = None,
-    shipping_address: dict | None = None,
+    shipping_address: dict[str, Any] | None = None,
     coupon_code: str = "",
     payment_method: str,
     notes: str = "",
@@ -227,7 +241,7 @@ def order_place(
     return order
 
 
-def _check_order_amounts(priced, totals: dict) -> None:
+def _check_order_amounts(priced: Priced, totals: dict[str, Decimal]) -> None:
     """Refuse, before anything is written, an order whose lines or amounts do not fit the money
     columns (lines stored before a price was raised, or more lines than one order can hold)."""
     over = [
@@ -240,16 +254,16 @@ def _check_order_amounts(priced, totals: dict) -> None:
 
 
 def _order_place(
-    user,
+    user: User,
     *,
-    cart,
-    address_id,
-    shipping_address,
-    coupon_code,
-    payment_method,
-    notes,
-    idempotency_key,
-    idempotency_fingerprint,
+    cart: Cart,
+    address_id: int | None,
+    shipping_address: dict[str, Any] | None,
+    coupon_code: str,
+    payment_method: str,
+    notes: str,
+    idempotency_key: str | None,
+    idempotency_fingerprint: str,
 ) -> Order:
     """The body of order_place, inside its transaction: each step below raises before anything is
     written, or writes; the transaction makes the whole all or nothing."""
@@ -311,7 +325,7 @@ def _cart_lines_checked(cart: Cart) -> list[CartItem]:
     return items
 
 
-def _lines_priced(items: list[CartItem]) -> list[tuple[CartItem, Decimal, Decimal]]:
+def _lines_priced(items: list[CartItem]) -> Priced:
     """(item, unit price, line total) at today's prices from the database: never a price the
     client sent or the cart remembered."""
     return [
@@ -320,7 +334,9 @@ def _lines_priced(items: list[CartItem]) -> list[tuple[CartItem, Decimal, Decima
     ]
 
 
-def _coupon_applied(user, coupon_code: str, priced, subtotal: Decimal):
+def _coupon_applied(
+    user: User, coupon_code: str, priced: Priced, subtotal: Decimal
+) -> tuple[CouponQuote | None, Decimal]:
     """(quote, discount) of the coupon, or (None, 0): quoted here without a lock, redeemed under
     one after the stock is allocated (the lock order puts coupons after stock)."""
     if not coupon_code:
@@ -333,7 +349,9 @@ def _coupon_applied(user, coupon_code: str, priced, subtotal: Decimal):
     return quote, min(money(quote.discount), subtotal)
 
 
-def _totals_computed(items: list[CartItem], subtotal: Decimal, discount: Decimal) -> dict:
+def _totals_computed(
+    items: list[CartItem], subtotal: Decimal, discount: Decimal
+) -> dict[str, Decimal]:
     """The order's amounts; shipping is charged only when a line is a physical good."""
     requires_shipping = any(
         item.variant.product.requires_shipping and not item.variant.product.is_digital
@@ -342,7 +360,7 @@ def _totals_computed(items: list[CartItem], subtotal: Decimal, discount: Decimal
     return order_totals(subtotal, discount=discount, requires_shipping=requires_shipping)
 
 
-def _lines_written(order: Order, priced) -> list[OrderLine]:
+def _lines_written(order: Order, priced: Priced) -> list[OrderLine]:
     """The order's lines, with names, SKU and prices copied: the order must read the same after
     the catalogue changes."""
     return [

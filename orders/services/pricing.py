@@ -9,7 +9,9 @@ from django.conf import settings
 from core.money import ZERO, money
 
 
-def order_totals(subtotal: Decimal, *, discount: Decimal, requires_shipping: bool) -> dict:
+def order_totals(
+    subtotal: Decimal, *, discount: Decimal, requires_shipping: bool
+) -> dict[str, Decimal]:
     """Tax and shipping on the discounted amount, the way the shop charges them."""
     taxable = money(subtotal - discount)
     tax = money(taxable * settings.TAX_RATE)

@@ -54,14 +54,14 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 
 
 def order_event_write(
-    order,
-    from_status,
-    to_status,
+    order: Order,
+    from_status: str,
+    to_status: str,
     *,
     actor: User | None = None,
-    note="",
-    kind=OrderEvent.Kind.STATUS,
-):
+    note: str = "",
+    kind: str = OrderEvent.Kind.STATUS,
+) -> OrderEvent:
     """One OrderEvent row: every status or payment change of an order is recorded with who acted
     (an anonymous actor, such as a task, is recorded as nobody)."""
     return OrderEvent.objects.create(
@@ -83,14 +83,14 @@ def _check_transition(order: Order, to_status: str) -> None:
         )
 
 
-def _move(order: Order, to_status: str, *, actor: User | None = None, note="") -> None:
+def _move(order: Order, to_status: str, *, actor: User | None = None, note: str = "") -> None:
     _check_transition(order, to_status)
     from_status = order.status
     order.status = to_status
     order_event_write(order, from_status, to_status, actor=actor, note=note)
 
 
-def _pay_move(order: Order, to_status: str, *, actor: User | None = None, note="") -> None:
+def _pay_move(order: Order, to_status: str, *, actor: User | None = None, note: str = "") -> None:
     from_status = order.payment_status
     order.payment_status = to_status
     order_event_write(

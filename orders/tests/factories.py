@@ -13,7 +13,7 @@ from catalog.tests.factories import VariantFactory
 from orders.models import Order, OrderLine
 
 
-class OrderFactory(factory.django.DjangoModelFactory):
+class OrderFactory(factory.django.DjangoModelFactory[Order]):
     """A bare pending order; its amounts are not the sum of any lines."""
 
     class Meta:
@@ -27,7 +27,7 @@ class OrderFactory(factory.django.DjangoModelFactory):
     shipping_address = factory.LazyFunction(dict)
 
 
-class OrderLineFactory(factory.django.DjangoModelFactory):
+class OrderLineFactory(factory.django.DjangoModelFactory[OrderLine]):
     class Meta:
         model = OrderLine
 
@@ -43,6 +43,10 @@ class OrderLineFactory(factory.django.DjangoModelFactory):
 
 def order_with_lines(lines, user=None) -> tuple[Order, list[OrderLine]]:
     """An order with one line per (variant, quantity), in the given order."""
-    order = OrderFactory(user=user) if user is not None else OrderFactory()
-    made = [OrderLineFactory(order=order, variant=variant, quantity=qty) for variant, qty in lines]
+    # .create(), not OrderFactory(): the same row, typed as the model (factory_boy's call is untyped)
+    order = OrderFactory.create(user=user) if user is not None else OrderFactory.create()
+    made = [
+        OrderLineFactory.create(order=order, variant=variant, quantity=qty)
+        for variant, qty in lines
+    ]
     return order, made

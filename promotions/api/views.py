@@ -5,6 +5,7 @@ from rest_framework import generics, permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.permissions import signed_in_user
 from promotions import queries, services
 from promotions.api.filters import UserCouponFilter
 from promotions.api.serializers import AvailableCouponSerializer, UserCouponSerializer
@@ -55,4 +56,4 @@ class MyCouponList(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return UserCoupon.objects.none()
-        return queries.user_coupons(self.request.user)
+        return queries.user_coupons(signed_in_user(self.request))

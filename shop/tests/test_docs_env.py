@@ -60,7 +60,7 @@ def variables_read(source: str) -> set[str]:
     `os.environ[...]` and `os.getenv`."""
     found = set()
     for node in ast.walk(ast.parse(source)):
-        name = None
+        name: object = None
         if isinstance(node, ast.Call) and _is_read_call(node.func):
             name = _first_str_arg(node)
         elif (

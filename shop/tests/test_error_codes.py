@@ -42,8 +42,9 @@ def _inline_codes(names: set[str]) -> set[tuple[str, str]]:
                 if name not in names:
                     continue
                 for keyword in node.exc.keywords:
-                    if keyword.arg == "code" and isinstance(keyword.value, ast.Constant):
-                        found.add((str(path.relative_to(ROOT)), keyword.value.value))
+                    value = keyword.value
+                    if keyword.arg == "code" and isinstance(value, ast.Constant):
+                        found.add((str(path.relative_to(ROOT)), str(value.value)))
     return found
 
 

@@ -34,8 +34,8 @@ class Command(changepassword.Command):
             raise CommandError(f"user '{username}' does not exist")
         self.stdout.write(f"Changing password for user '{user}'")
         for _attempt in range(MAX_TRIES):
-            password = self._get_pass()
-            if password != self._get_pass("Password (again): "):
+            password = self._ask()
+            if password != self._ask("Password (again): "):
                 self.stdout.write("Passwords do not match. Please try again.")
                 continue
             try:
@@ -47,3 +47,9 @@ class Command(changepassword.Command):
             self.stdout.write(f"Password changed successfully for user '{user}'")
             return
         raise CommandError(f"Aborting password change for user '{user}' after {MAX_TRIES} attempts")
+
+    def _ask(self, prompt: str = "Password: ") -> str:
+        password = getpass.getpass(prompt=prompt)
+        if not password:
+            raise CommandError("aborted")
+        return password

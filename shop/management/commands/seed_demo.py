@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import random
 from decimal import Decimal
+from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -202,7 +203,7 @@ class Command(BaseCommand):
 
     # --- reference data --------------------------------------------------------------------------
 
-    def _categories(self) -> list[Category]:
+    def _categories(self) -> list[tuple[Category, str, str]]:
         existing = {c.slug: c for c in Category.objects.all()}
         leaves = []
 
@@ -277,7 +278,7 @@ class Command(BaseCommand):
                 in ("t-shirts", "jackets", "dresses", "sweaters", "sneakers", "boots")
                 else [None]
             )
-            variants = []
+            variants: list[dict[str, Any]] = []
             for c, (czh, cen, _rgb) in enumerate(colours):
                 for size in sizes:
                     price = money(
