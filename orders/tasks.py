@@ -23,9 +23,10 @@ logger = logging.getLogger(__name__)
 BATCH_SIZE = 200
 
 
-def _batches(queryset: QuerySet[Order], *, batch_size: int = BATCH_SIZE) -> Iterator[list[int]]:
+def _batches(queryset: QuerySet[Order]) -> Iterator[list[int]]:
     """Yield pks in pk order, a batch at a time, so work always moves forward even when some
     orders are skipped by the service."""
+    batch_size = BATCH_SIZE  # read per run, not frozen at import (a test lowers it)
     last_pk = 0
     while True:
         pks = list(

@@ -55,11 +55,21 @@ def test_expire_service_ignores_orders_not_due(user, variant, place):
 
 def test_expiry_works_in_batches(monkeypatch, user, make_variant, place):
     monkeypatch.setattr(tasks, "BATCH_SIZE", 2)
+    batches = []
+    real_batches = tasks._batches
+
+    def recorded(queryset):
+        for pks in real_batches(queryset):
+            batches.append(pks)
+            yield pks
+
+    monkeypatch.setattr(tasks, "_batches", recorded)
     variant = make_variant(stock=10)
     orders = [place(user, (variant, 1)) for _ in range(5)]
     for order in orders:
         overdue(order)
     assert tasks.orders_expire() == 5
+    assert [len(pks) for pks in batches] == [2, 2, 1]
     assert stock_of(variant).quantity_allocated == 0
 
 
