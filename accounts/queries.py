@@ -26,3 +26,8 @@ def user_by_login(login: str) -> User | None:
         return None
     field = "email__iexact" if "@" in login else "username"
     return User.objects.filter(**{field: login}).first()
+
+
+def staff_users_with_email() -> QuerySet[User]:
+    """Active staff accounts that have an e-mail address (who gets operational mail)."""
+    return User.objects.filter(role=User.Role.STAFF, is_active=True).exclude(email="")

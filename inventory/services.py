@@ -20,7 +20,6 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F, Q, Sum
@@ -29,6 +28,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts.queries import staff_users_with_email
 from catalog.cache import catalog_cache_invalidate
 from catalog.services import products_refresh_in_stock
 from core.exceptions import Conflict
@@ -621,7 +621,7 @@ def stock_alerts_check(stock_ids: Iterable[int] | None = None) -> dict[str, int]
 
 def staff_emails() -> list[str]:
     """Where low-stock digests go: active staff users plus settings.SHOP_STAFF_EMAILS."""
-    users = get_user_model().objects.filter(role="staff", is_active=True).exclude(email="")
+    users = staff_users_with_email()
     emails = [*users.values_list("email", flat=True), *settings.SHOP_STAFF_EMAILS]
     return list(dict.fromkeys(email.strip() for email in emails if email and email.strip()))
 
