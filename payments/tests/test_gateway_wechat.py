@@ -398,8 +398,16 @@ def test_jsapi_answers_parameters_signed_with_the_merchant_key(fake, gateway):
             PAY_PATH + "/jsapi",
             payload={"prepay_id": "wx201410272009395522657a690389285100"},
         )
-        result = gateway.create(pay_request("jsapi", payer_openid="oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"))
+        # A Chinese subject: the merchant's signature covers the exact JSON bytes sent.
+        result = gateway.create(
+            pay_request(
+                "jsapi",
+                payer_openid="oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
+                subject="订单 2026010512345678",
+            )
+        )
     assert fake.received[0][2]["payer"] == {"openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"}
+    assert fake.received[0][2]["description"] == "订单 2026010512345678"
     params = result.client
     assert params["prepay_id"] == "wx201410272009395522657a690389285100"
     assert params["appId"] == fake.appid
