@@ -133,7 +133,10 @@ def test_implements_the_gateway_interface(gateway):
 # --- create -------------------------------------------------------------------------------------
 
 
-def test_page_pay_url_is_signed_with_the_app_key_and_needs_no_network(gateway, fake, keys):
+def test_page_pay_url_is_signed_with_the_app_key_and_needs_no_network(
+    gateway, fake, keys, settings
+):
+    settings.TIME_ZONE = "UTC"  # a server clock that is not Beijing's (Django sets the process TZ)
     expires_at = timezone.now() + timedelta(minutes=30)
     result = gateway.create(
         pay_request(return_url="https://shop.example.com/orders/1/", expires_at=expires_at)
