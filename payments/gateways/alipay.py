@@ -20,9 +20,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from alipay import AliPay  # type: ignore[import-untyped]
-from alipay.exceptions import AliPayException, AliPayValidationError  # type: ignore[import-untyped]
-from alipay.utils import AliPayConfig as SdkConfig  # type: ignore[import-untyped]
+from alipay import AliPay
+from alipay.exceptions import AliPayException, AliPayValidationError
+from alipay.utils import AliPayConfig as SdkConfig
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 

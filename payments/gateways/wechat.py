@@ -28,7 +28,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from wechatpayv3 import WeChatPay, WeChatPayType  # type: ignore[import-untyped]
+from wechatpayv3 import WeChatPay, WeChatPayType
 
 from payments.gateways.base import (
     CLOSED,
