@@ -210,14 +210,19 @@ def _gateway_close_quietly(payment: Payment) -> None:
 # --- Notify and confirm ------------------------------------------------------------------------------
 
 
+def _text(value: str) -> str:
+    # PostgreSQL text cannot hold NUL: anyone may send one, and the notify must still be recorded.
+    return value.replace("\x00", "\ufffd")
+
+
 def _notification_record(gateway: str, kind: str, request: HttpRequest) -> PaymentNotification:
     try:
         raw = request.body
     except Exception:  # a body that cannot be read (already consumed, too large): record that
         raw = b""
-    body = raw[: NOTIFY_BODY_MAX_CHARS * 4].decode("utf-8", errors="replace")
+    body = _text(raw[: NOTIFY_BODY_MAX_CHARS * 4].decode("utf-8", errors="replace"))
     headers = {
-        key: value[:1000]
+        _text(key)[:200]: _text(value)[:1000]
         for key, value in list(request.headers.items())[:50]
         if key.lower() not in _SECRET_HEADERS
     }
@@ -253,23 +258,23 @@ def payment_notify_handle(gateway_name: str, request: HttpRequest) -> HttpRespon
     try:
         state = adapter.parse_notify(request)
     except NotifyRejected as exc:
-        note.outcome, note.error = "rejected", str(exc)[:500]
+        note.outcome, note.error = "rejected", _text(str(exc))[:500]
         note.save(update_fields=["outcome", "error"])
         logger.warning("%s notify %s rejected: %s", gateway_name, note.pk, exc)
         return adapter.notify_reply(False)
     except Exception as exc:  # an adapter bug must not become a 500 the provider retries forever
         logger.exception("%s notify %s: parse_notify failed", gateway_name, note.pk)
-        note.outcome, note.error = "error", repr(exc)[:500]
+        note.outcome, note.error = "error", _text(repr(exc))[:500]
         note.save(update_fields=["outcome", "error"])
         return adapter.notify_reply(False)
     note.verified = True
-    note.out_trade_no = state.out_trade_no[:64]
+    note.out_trade_no = _text(state.out_trade_no)[:64]
     note.save(update_fields=["verified", "out_trade_no"])
     try:
         result = payment_confirm(gateway_name, state)
     except Exception as exc:
         logger.exception("%s notify %s: confirm failed", gateway_name, note.pk)
-        note.outcome, note.error = "error", repr(exc)[:500]
+        note.outcome, note.error = "error", _text(repr(exc))[:500]
         note.save(update_fields=["outcome", "error"])
         return adapter.notify_reply(False)
     note.outcome = result.outcome
@@ -530,12 +535,12 @@ def refund_notify_handle(gateway_name: str, request: HttpRequest) -> HttpRespons
     try:
         state = adapter.parse_refund_notify(request)
     except NotifyRejected as exc:
-        note.outcome, note.error = "rejected", str(exc)[:500]
+        note.outcome, note.error = "rejected", _text(str(exc))[:500]
         note.save(update_fields=["outcome", "error"])
         return adapter.notify_reply(False)
     except Exception as exc:
         logger.exception("%s refund notify %s: parse failed", gateway_name, note.pk)
-        note.outcome, note.error = "error", repr(exc)[:500]
+        note.outcome, note.error = "error", _text(repr(exc))[:500]
         note.save(update_fields=["outcome", "error"])
         return adapter.notify_reply(False)
     note.verified = True

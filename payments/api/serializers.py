@@ -56,7 +56,9 @@ class PayAnswerSerializer(serializers.Serializer):
 
 class PaymentSerializer(serializers.ModelSerializer):
     order_number = serializers.CharField(source="order.number")
-    refunded_amount = serializers.SerializerMethodField()
+    refunded_amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, source="refunded_sum", read_only=True
+    )
 
     class Meta:
         model = Payment
@@ -72,6 +74,3 @@ class PaymentSerializer(serializers.ModelSerializer):
             "paid_at",
             "created_at",
         ]
-
-    def get_refunded_amount(self, payment: Payment) -> str:
-        return str(getattr(payment, "refunded_sum", None) or "0.00")
