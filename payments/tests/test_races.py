@@ -13,7 +13,7 @@ from orders.models import Order, OrderEvent
 from orders.services import order_expire
 from orders.tests.helpers import stock_of
 from payments.gateways import gateway_get
-from payments.models import Payment, Refund, SandboxTrade
+from payments.models import Refund, SandboxTrade
 from payments.services import payment_notify_handle, refund_create
 from payments.tests.conftest import start_payment
 
