@@ -1,7 +1,9 @@
 """Fixtures shared by every app's tests."""
 
+import ipaddress
 import os
 import shutil
+import socket
 
 import pytest
 from django.db import connection
@@ -47,6 +49,51 @@ def _isolated(settings, tmp_path):
     cache.clear()
     yield
     cache.clear()
+
+
+def _is_loopback(address) -> bool:
+    """True for 127.0.0.0/8, ::1, localhost and Unix sockets (a path or bytes)."""
+    if isinstance(address, (str, bytes)):
+        return True  # AF_UNIX: a file, not the network
+    host = address[0] if isinstance(address, tuple) and address else ""
+    if host in ("localhost", "::1", "0:0:0:0:0:0:0:1", ""):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a name other than localhost would need DNS: the network
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch):
+    """No test reaches the network: a socket may connect to loopback only (PostgreSQL, Redis and a
+    test's own stand-in servers on 127.0.0.1 keep working). Anything else raises at once instead of
+    hanging on a timeout or, worse, talking to a real payment provider."""
+    real_connect = socket.socket.connect
+    real_connect_ex = socket.socket.connect_ex
+    real_create_connection = socket.create_connection
+
+    def refuse(address):
+        raise OSError(f"tests may not reach the network: {address!r}")
+
+    def connect(self, address):
+        if not _is_loopback(address):
+            refuse(address)
+        return real_connect(self, address)
+
+    def connect_ex(self, address):
+        if not _is_loopback(address):
+            refuse(address)
+        return real_connect_ex(self, address)
+
+    def create_connection(address, *args, **kwargs):
+        if not _is_loopback(address):
+            refuse(address)
+        return real_create_connection(address, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+    monkeypatch.setattr(socket, "create_connection", create_connection)
 
 
 @pytest.fixture

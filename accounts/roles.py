@@ -7,9 +7,11 @@ coupons through the `merchant` group's permissions; `customer` shops and never r
 MERCHANT_GROUP = "merchant"
 # Apps whose model permissions the merchant group holds, all of them (view, add, change, delete).
 # The issue names catalog, inventory and orders; promotions is added because the people who run a
-# shop's coupons are its merchants, not its operators. Payments stay out on purpose: refunds are
-# staff-only, and any payments admin would otherwise open to merchants the day it lands.
+# shop's coupons are its merchants, not its operators.
 MERCHANT_APPS = ("catalog", "inventory", "orders", "promotions")
+# Apps whose models the merchant group may only view: payments (refunds are staff-only; the
+# payments admin is read-only anyway, and its refund action asks for staff).
+MERCHANT_VIEW_APPS = ("payments",)
 
 
 def merchant_group_sync_permissions(sender=None, using="default", **kwargs):
@@ -20,7 +22,11 @@ def merchant_group_sync_permissions(sender=None, using="default", **kwargs):
     may do.
     """
     from django.contrib.auth.models import Group, Permission
+    from django.db.models import Q
 
     group, _ = Group.objects.using(using).get_or_create(name=MERCHANT_GROUP)
-    perms = Permission.objects.using(using).filter(content_type__app_label__in=MERCHANT_APPS)
+    perms = Permission.objects.using(using).filter(
+        Q(content_type__app_label__in=MERCHANT_APPS)
+        | Q(content_type__app_label__in=MERCHANT_VIEW_APPS, codename__startswith="view_")
+    )
     group.permissions.set(perms)

@@ -352,6 +352,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CouponKindEnum": "promotions.models.CouponTemplate.Kind",
         "OrderEventKindEnum": "orders.models.OrderEvent.Kind",
+        # orders' payment_method and payments' gateway: one set of names.
+        "PaymentGatewayEnum": "orders.services.KNOWN_GATEWAYS",
     },
 }
 
@@ -392,6 +394,10 @@ PERIODIC_TASKS = {
         "task": "orders.tasks.carts_purge",
         "every": 24 * 60 * 60,
     },
+    "payments: reconcile with the gateways": {
+        "task": "payments.tasks.payments_reconcile",
+        "every": 5 * 60,
+    },
     "promotions: expire coupons": {
         "task": "promotions.tasks.coupons_expire",
         "every": 60 * 60,
@@ -414,6 +420,27 @@ TAX_RATE = Decimal(env.str("TAX_RATE", default="0"))
 SHIPPING_FLAT_FEE = Decimal(env.str("SHIPPING_FLAT_FEE", default="10.00"))
 SHIPPING_FREE_THRESHOLD = Decimal(env.str("SHIPPING_FREE_THRESHOLD", default="99.00"))
 PAYMENT_GATEWAYS_ENABLED = env.list("PAYMENT_GATEWAYS", default=["sandbox"])
+# Payments (README "Payments"): keys are PEM text or the path of a PEM file (payments.keys).
+# A payment that arrives after its order expired or was cancelled is refunded through its gateway
+# at once; off = it is only flagged for staff.
+PAYMENTS_AUTO_REFUND_LATE = env.bool("PAYMENTS_AUTO_REFUND_LATE", default=True)
+# Open payments older than this are queried at their gateway by the reconciliation task.
+PAYMENTS_RECONCILE_AFTER_MINUTES = env.int("PAYMENTS_RECONCILE_AFTER_MINUTES", default=10)
+# Seconds any call to a gateway may take (connect and read).
+PAYMENTS_GATEWAY_TIMEOUT = 10
+ALIPAY_APP_ID = env.str("ALIPAY_APP_ID", default="")
+ALIPAY_APP_PRIVATE_KEY = env.str("ALIPAY_APP_PRIVATE_KEY", default="")
+ALIPAY_PUBLIC_KEY = env.str("ALIPAY_PUBLIC_KEY", default="")
+ALIPAY_GATEWAY_URL = env.str("ALIPAY_GATEWAY_URL", default="https://openapi.alipay.com/gateway.do")
+ALIPAY_SELLER_ID = env.str("ALIPAY_SELLER_ID", default="")
+WECHATPAY_MCHID = env.str("WECHATPAY_MCHID", default="")
+WECHATPAY_APPID = env.str("WECHATPAY_APPID", default="")
+WECHATPAY_PRIVATE_KEY = env.str("WECHATPAY_PRIVATE_KEY", default="")
+WECHATPAY_CERT_SERIAL_NO = env.str("WECHATPAY_CERT_SERIAL_NO", default="")
+WECHATPAY_APIV3_KEY = env.str("WECHATPAY_APIV3_KEY", default="")
+WECHATPAY_PUBLIC_KEY = env.str("WECHATPAY_PUBLIC_KEY", default="")
+WECHATPAY_PUBLIC_KEY_ID = env.str("WECHATPAY_PUBLIC_KEY_ID", default="")
+WECHATPAY_API_BASE = env.str("WECHATPAY_API_BASE", default="https://api.mch.weixin.qq.com")
 
 # --- Logging ---------------------------------------------------------------------------------------
 

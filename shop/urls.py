@@ -24,6 +24,7 @@ urlpatterns = [
     path("account/", include(account_urls(after_login=cart_merge_after_login))),
     path("", include("catalog.urls")),
     path("", include("orders.urls")),
+    path("", include("payments.urls")),
 ]
 
 if settings.DEBUG:

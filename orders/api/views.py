@@ -291,8 +291,12 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @extend_schema(
         request=OrderRefundSerializer,
         responses={200: OrderSerializer, 400: ERROR, 403: ERROR, 404: ERROR, 409: ERROR},
-        description="Staff: record a full or partial refund. Until the payments app exists this "
-        "calls order_refund directly (no gateway call); the answer shows the new payment_status.",
+        description="Staff: a full or partial refund through the gateway that took the payment. "
+        "When the gateway settles it at once the answer shows the new payment_status "
+        "(`partially_refunded` or `refunded`); otherwise it settles on the gateway's refund notify "
+        "or on reconciliation. 400 `refund_invalid` above what is left to refund; 409 "
+        "`payment_not_refundable` when no gateway payment of the order can be refunded; 502 "
+        "`gateway_error` when the gateway did not answer (the refund stays pending).",
     )
     @action(detail=True, methods=["post"])
     def refund(self, request, number=None):
@@ -300,7 +304,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             raise PermissionDenied()
         serializer = OrderRefundSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        order = services.order_refund(
+        order = services.order_refund_request(
             self.get_object(), actor=request.user, **serializer.validated_data
         )
         return self._answer(order)

@@ -33,9 +33,12 @@ from orders.services.transitions import (
     Status,
     order_cancel,
     order_deliver,
+    order_event_write,
     order_expire,
     order_mark_paid,
     order_refund,
+    order_refund_gateway_register,
+    order_refund_request,
     order_ship,
 )
 
@@ -59,11 +62,14 @@ __all__ = [
     "carts_purge_abandoned",
     "order_cancel",
     "order_deliver",
+    "order_event_write",
     "order_expire",
     "order_mark_paid",
     "order_notification_send",
     "order_place",
     "order_refund",
+    "order_refund_gateway_register",
+    "order_refund_request",
     "order_ship",
     "order_totals",
 ]

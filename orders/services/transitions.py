@@ -8,6 +8,7 @@ and Celery tasks all call these functions, so each rule lives here once.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -283,3 +284,29 @@ def order_refund(
     if release:
         stock_release(order, actor=actor)
     return order
+
+
+# --- Refunds through the gateway (calling up: docs/architecture.md) --------------------------------
+
+# Money goes back through the gateway that took it, which is the payments app's business; payments
+# sits above orders, so it plugs its refund in at start-up (payments.apps) and staff's refund
+# endpoint and admin action reach it through order_refund_request. order_refund above is what the
+# payments app calls once the gateway confirmed the refund.
+RefundThroughGateway = Callable[..., Order]
+_refund_through_gateway: list[RefundThroughGateway] = []
+
+
+def order_refund_gateway_register(refund: RefundThroughGateway) -> None:
+    """Install the refund that goes through the payment gateway (one; a second replaces it)."""
+    _refund_through_gateway[:] = [refund]
+
+
+def order_refund_request(
+    order: Order, *, amount: Decimal, reason: str = "", actor: User | None = None
+) -> Order:
+    """Staff asks to give money back: through the gateway that took the payment. Without a
+    registered gateway refund it is refused: money is never recorded as returned when nobody
+    returned it."""
+    if not _refund_through_gateway:
+        raise RefundInvalid(_("Refunds go through the payment gateway, and none is installed."))
+    return _refund_through_gateway[0](order, amount=amount, reason=reason, actor=actor)

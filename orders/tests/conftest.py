@@ -104,3 +104,26 @@ def make_coupon(db):
         return coupon_claim(user, template=template)
 
     return make
+
+
+@pytest.fixture
+def gateway_refund(monkeypatch):
+    """Stand in for the payments app's gateway refund (orders' tests do not import payments): the
+    gateway settles at once, so the refund is recorded with order_refund. Returns the calls."""
+    from orders.services import transitions
+
+    calls = []
+
+    def refund(order, *, amount, reason="", actor=None):
+        calls.append((order.number, amount, reason, actor))
+        return services.order_refund(order, amount=amount, reason=reason, actor=actor)
+
+    monkeypatch.setattr(transitions, "_refund_through_gateway", [refund])
+    return calls
+
+
+@pytest.fixture
+def no_gateway_refund(monkeypatch):
+    from orders.services import transitions
+
+    monkeypatch.setattr(transitions, "_refund_through_gateway", [])

@@ -89,9 +89,10 @@ def test_ship_action_asks_for_carrier_then_ships(admin_client, user, variant, pl
     assert stock_of(variant).quantity == 8
 
 
-def test_refund_action_refunds_in_full(admin_client, user, variant, place):
+def test_refund_action_refunds_in_full(admin_client, user, variant, place, gateway_refund):
     order = at_status(place(user, (variant, 2)), "processing")
     act(admin_client, "refund_orders", [order])
+    assert [number for number, *_ in gateway_refund] == [order.number]
     order.refresh_from_db()
     assert (order.status, order.payment_status, order.refunded_amount) == (
         "refunded",
@@ -109,3 +110,17 @@ def test_csv_export(admin_client, user, variant, place):
     assert {r["total"] for r in rows} == {"60.00", "100.00"}
     assert rows[0]["phone"] == ADDRESS["phone"]
     assert rows[0]["full_name"] == ADDRESS["full_name"]
+
+
+def test_merchants_cannot_refund_from_the_admin(merchant, user, variant, place, gateway_refund):
+    """Merchants may change orders (ship them), but money leaves the shop only by staff."""
+    client = Client()
+    client.force_login(merchant)
+    order = at_status(place(user, (variant, 1)), "processing")
+    changelist = client.get("/admin/orders/order/")
+    assert changelist.status_code == 200
+    assert "refund_orders" not in changelist.content.decode()
+    act(client, "refund_orders", [order])
+    order.refresh_from_db()
+    assert (order.payment_status, order.refunded_amount) == ("paid", 0)
+    assert gateway_refund == []

@@ -210,7 +210,16 @@ def test_confirm_receipt_of_pending_order_is_409(user_client, order):
     assert db_state() == before
 
 
-def test_refund_by_staff(user_client, staff_client, order):
+def test_refund_without_a_gateway_refund_is_refused(staff_client, order, no_gateway_refund):
+    """Money is never recorded as returned when no gateway returned it."""
+    at_status(order, "processing")
+    before = db_state()
+    response = staff_client.post(f"{URL}{order.number}/refund/", {"amount": "40.00"}, format="json")
+    assert (response.status_code, response.data["code"]) == (400, "refund_invalid")
+    assert db_state() == before
+
+
+def test_refund_by_staff(user_client, staff_client, order, staff, gateway_refund):
     at_status(order, "processing")
     body = {"amount": "40.00", "reason": "damaged"}
     before = db_state()
@@ -231,6 +240,12 @@ def test_refund_by_staff(user_client, staff_client, order):
     assert db_state() == before  # still 40.00 refunded, partially_refunded, stock held
     response = staff_client.post(f"{URL}{order.number}/refund/", {"amount": "60.00"}, format="json")
     assert (response.data["status"], response.data["payment_status"]) == ("refunded", "refunded")
+    # Through the gateway refund, with staff's words and identity.
+    assert [(amount, reason, actor) for _, amount, reason, actor in gateway_refund] == [
+        (Decimal("40.00"), "damaged", staff),
+        (Decimal("60.01"), "", staff),  # refused by order_refund (the stand-in settles at once)
+        (Decimal("60.00"), "", staff),
+    ]
 
 
 # --- Statistics -------------------------------------------------------------------------------------------
