@@ -9,7 +9,9 @@ warns, payments.checks), while every other gateway keeps working.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.urls import reverse
@@ -53,10 +55,18 @@ def _timeout() -> float:
     return float(settings.PAYMENTS_GATEWAY_TIMEOUT)
 
 
-def _alipay() -> Gateway:
-    from payments.gateways.alipay import AlipayConfig, AlipayGateway  # type: ignore[import-not-found,unused-ignore]
+@functools.lru_cache(maxsize=8)
+def _adapter(cls: Callable[[Any], Gateway], config: Any) -> Gateway:
+    """One adapter per configuration and process: building one loads its RSA keys (0.1-0.2 s).
+    Configs are frozen dataclasses, so a changed setting builds a new one."""
+    return cls(config)
 
-    gateway: Gateway = AlipayGateway(
+
+def _alipay() -> Gateway:
+    from payments.gateways.alipay import AlipayConfig, AlipayGateway
+
+    gateway: Gateway = _adapter(
+        AlipayGateway,
         AlipayConfig(
             app_id=settings.ALIPAY_APP_ID,
             app_private_key=pem_text(settings.ALIPAY_APP_PRIVATE_KEY),
@@ -65,15 +75,16 @@ def _alipay() -> Gateway:
             seller_id=settings.ALIPAY_SELLER_ID,
             notify_url=notify_url("alipay"),
             timeout=_timeout(),
-        )
+        ),
     )
     return gateway
 
 
 def _wechat() -> Gateway:
-    from payments.gateways.wechat import WechatConfig, WechatGateway  # type: ignore[import-not-found,unused-ignore]
+    from payments.gateways.wechat import WechatConfig, WechatGateway
 
-    gateway: Gateway = WechatGateway(
+    gateway: Gateway = _adapter(
+        WechatGateway,
         WechatConfig(
             mchid=settings.WECHATPAY_MCHID,
             appid=settings.WECHATPAY_APPID,
@@ -85,8 +96,8 @@ def _wechat() -> Gateway:
             api_base=settings.WECHATPAY_API_BASE,
             notify_url=notify_url("wechat"),
             refund_notify_url=notify_url("wechat", refund=True),
-            timeout=_timeout(),
-        )
+            timeout=(min(3.0, _timeout()), _timeout()),  # requests: (connect, read)
+        ),
     )
     return gateway
 
