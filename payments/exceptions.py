@@ -22,6 +22,11 @@ class ChannelInvalid(DomainError):
     default_detail = _("This payment channel is not offered by the gateway.")
 
 
+class WechatOpenidRequired(DomainError):
+    code = "wechat_openid_required"
+    default_detail = _("Paying inside WeChat needs a WeChat login. Sign in with WeChat first.")
+
+
 class GatewayFailed(DomainError):
     """The provider could not be reached or refused: nothing was charged, try again."""
 

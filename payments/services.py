@@ -36,6 +36,7 @@ from payments.exceptions import (
     ChannelInvalid,
     GatewayFailed,
     PaymentNotRefundable,
+    WechatOpenidRequired,
 )
 from payments.gateways import gateway_get, notify_url
 from payments.gateways.base import (
@@ -120,6 +121,12 @@ def payment_create(
     channel = channel or adapter.channels[0]
     if channel not in adapter.channels:
         raise ChannelInvalid(extra={"channels": list(adapter.channels)})
+    if gateway == "wechat" and channel == "jsapi":
+        # JSAPI pays as a WeChat user: the openid WeChat login stored (accounts), unless the
+        # client sent one. Refused before any row or call, not as a gateway failure.
+        payer_openid = payer_openid or (actor.wechat_openid or "")
+        if not payer_openid:
+            raise WechatOpenidRequired()
     to_close: list[Payment] = []
     with transaction.atomic():
         locked = order_locks.order_lock(order)
