@@ -255,7 +255,8 @@ class WechatGateway:
                 **kwargs,
             )
             prepay_id = self._answer_str(answer, "prepay_id")
-            return CreateResult(client=self._jsapi_params(prepay_id), raw=answer)
+            # The contract's `jsapi_params` (docs/api.md): what wx.requestPayment takes as it is.
+            return CreateResult(client={"jsapi_params": self._jsapi_params(prepay_id)}, raw=answer)
 
         if not request.client_ip:
             raise ValueError("h5 needs the payer's client ip")
@@ -269,7 +270,8 @@ class WechatGateway:
         if request.return_url:
             # WeChat's documented way back to the shop after paying in the H5 page.
             h5_url += "&redirect_url=" + quote(request.return_url, safe="")
-        return CreateResult(client={"h5_url": h5_url}, raw=answer)
+        # A URL the payer opens, like Alipay's page pay: the contract's `pay_url`.
+        return CreateResult(client={"pay_url": h5_url}, raw=answer)
 
     def _jsapi_params(self, prepay_id: str) -> dict[str, str]:
         """What wx.requestPayment (mini-program) / WeixinJSBridge needs, signed with the merchant

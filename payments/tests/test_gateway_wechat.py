@@ -408,7 +408,7 @@ def test_jsapi_answers_parameters_signed_with_the_merchant_key(fake, gateway):
         )
     assert fake.received[0][2]["payer"] == {"openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"}
     assert fake.received[0][2]["description"] == "订单 2026010512345678"
-    params = result.client
+    params = result.client["jsapi_params"]
     assert params["prepay_id"] == "wx201410272009395522657a690389285100"
     assert params["appId"] == fake.appid
     assert params["package"] == "prepay_id=wx201410272009395522657a690389285100"
@@ -449,7 +449,7 @@ def test_h5_answers_the_h5_url_with_the_way_back(fake, gateway):
             )
         )
     assert result.client == {
-        "h5_url": "https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=wx1"
+        "pay_url": "https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=wx1"
         "&redirect_url=https%3A%2F%2Fshop.test%2Forders%2F1%3Fx%3D1"
     }
     assert fake.received[0][2]["scene_info"] == {

@@ -123,7 +123,8 @@ def test_jsapi_pays_with_the_openid_of_the_users_wechat_login(user, user_client,
         format="json",
     )
     assert response.status_code == 201, response.data
-    params = response.data["client"]  # what wx.requestPayment takes
+    params = response.data["jsapi_params"]  # what wx.requestPayment takes, as docs/api.md says
+    assert response.data["client"]["jsapi_params"] == params
     assert params["package"] == "prepay_id=wx201410272009395522657a690389"
     assert params["appId"] == fake.appid and params["paySign"]
     ((_, _, body),) = fake.received
