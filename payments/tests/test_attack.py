@@ -1,0 +1,114 @@
+"""Defects found by attacking the payments app from outside; each test failed before its fix."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from orders.models import Order
+from payments.gateways.base import SUCCEEDED, GatewayError, RefundState
+from payments.gateways.sandbox import SandboxGateway
+from payments.models import Payment, PaymentEvent, Refund
+from payments.services import payment_create, refund_create
+from payments.tasks import payments_reconcile
+from payments.tests.conftest import press, sandbox_paid_at_provider, start_payment
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_replaced_payment_paid_before_its_close_is_confirmed_by_reconcile(
+    user, variant, place, monkeypatch
+):
+    """The payer pays the first payment while the client starts another one: we close the first
+    here, the provider refuses to close it (already paid) and its notify is lost. The money was
+    taken: reconciliation must still find it and pay the order, not leave it closed forever."""
+    monkeypatch.setattr(SandboxGateway, "channels", ("page", "qr"))
+    order = place(user, (variant, 1))
+    first = start_payment(user, order)
+    sandbox_paid_at_provider(first)  # paid at the provider, the notify never arrives
+    second = payment_create(order, gateway="sandbox", channel="qr", actor=user).payment
+    first.refresh_from_db()
+    assert (first.status, second.status) == ("closed", "pending")
+
+    outcomes = payments_reconcile()
+
+    assert outcomes.get("confirmed") == 1
+    order.refresh_from_db()
+    first.refresh_from_db()
+    assert (order.status, order.payment_status) == ("processing", "paid")
+    assert (first.status, first.applied) == ("succeeded", True)
+    assert PaymentEvent.objects.filter(payment=first, to_status="succeeded").count() == 1
+    assert "close_unconfirmed" not in first.raw
+    # Settled: only the second payment (of an order now paid) is left, and closed.
+    assert payments_reconcile() == {"closed": 1}
+    second.refresh_from_db()
+    assert second.status == "closed"
+    assert payments_reconcile() == {}
+
+
+def test_a_replaced_payment_closed_later_at_the_provider_is_asked_no_more(
+    user, variant, place, monkeypatch
+):
+    """The provider did not answer the close: reconciliation closes it there once, then stops."""
+    monkeypatch.setattr(SandboxGateway, "channels", ("page", "qr"))
+    real_close = SandboxGateway.close
+
+    def down(self, out_trade_no):
+        raise GatewayError("timeout")
+
+    order = place(user, (variant, 1))
+    first = start_payment(user, order)
+    monkeypatch.setattr(SandboxGateway, "close", down)
+    payment_create(order, gateway="sandbox", channel="qr", actor=user)
+    first.refresh_from_db()
+    assert first.status == "closed" and "close_unconfirmed" in first.raw
+    monkeypatch.setattr(SandboxGateway, "close", real_close)
+
+    assert payments_reconcile() == {"closed": 1}
+    first.refresh_from_db()
+    assert first.status == "closed" and "close_unconfirmed" not in first.raw
+    assert payments_reconcile() == {}
+    # The payer can no longer pay it at the provider.
+    press(first)
+    first.refresh_from_db()
+    order.refresh_from_db()
+    assert (first.status, order.status) == ("closed", "pending")
+
+
+def test_reconcile_of_a_pending_refund_queries_with_trade_and_request_numbers(
+    user, variant, place, staff, monkeypatch
+):
+    """Alipay's query_refund takes (out_trade_no, out_request_no): the reconcile task called it
+    with one argument, raised TypeError and stopped, leaving the refund pending for ever."""
+    order = place(user, (variant, 2))
+    payment = start_payment(user, order)
+    press(payment)
+
+    def down(self, request):
+        raise GatewayError("timeout")
+
+    monkeypatch.setattr(SandboxGateway, "refund", down)
+    refund = refund_create(payment, amount="30.00", actor=staff)
+    assert refund.status == "pending"
+    asked = []
+
+    # The signature of AlipayGateway.query_refund.
+    def query_refund(self, out_trade_no, out_request_no):
+        asked.append((out_trade_no, out_request_no))
+        return RefundState(out_request_no, SUCCEEDED, Decimal("30.00"), gateway_refund_id="AR1")
+
+    monkeypatch.setattr(SandboxGateway, "query_refund", query_refund, raising=False)
+    Refund.objects.filter(pk=refund.pk).update(created_at=timezone.now() - timedelta(hours=1))
+
+    assert payments_reconcile() == {"refund_succeeded": 1}
+    assert asked == [(payment.out_trade_no, refund.out_request_no)]
+    refund.refresh_from_db()
+    order.refresh_from_db()
+    payment.refresh_from_db()
+    assert refund.status == "succeeded"
+    assert payment.status == Payment.Status.PARTIALLY_REFUNDED
+    assert (order.payment_status, order.refunded_amount) == (
+        Order.PaymentStatus.PARTIALLY_REFUNDED,
+        Decimal("30.00"),
+    )
