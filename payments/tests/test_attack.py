@@ -112,3 +112,17 @@ def test_reconcile_of_a_pending_refund_queries_with_trade_and_request_numbers(
         Order.PaymentStatus.PARTIALLY_REFUNDED,
         Decimal("30.00"),
     )
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_sandbox_page_of_a_nul_or_huge_trade_number_is_404(method, client):
+    for number in ["P%00X", "%00", "x" * 10000, "\u4e2d" * 300]:
+        response = getattr(client, method)(f"/payments/sandbox/{number}/", {"action": "pay"})
+        assert response.status_code == 404
+
+
+def test_pay_of_a_nul_order_number_is_404(user_client):
+    for number in ["A%00B", "ORD%00%00%00%00", "x" * 10000]:
+        response = user_client.post(f"/api/v1/orders/{number}/pay/", {"gateway": "sandbox"})
+        assert response.status_code == 404
+    assert not Payment.objects.exists()
