@@ -126,3 +126,29 @@ def test_pay_of_a_nul_order_number_is_404(user_client):
         response = user_client.post(f"/api/v1/orders/{number}/pay/", {"gateway": "sandbox"})
         assert response.status_code == 404
     assert not Payment.objects.exists()
+
+
+def test_one_payment_that_breaks_reconcile_does_not_stop_the_others(
+    user, variant, place, monkeypatch
+):
+    """A query answer the adapter cannot digest for one payment: the others are still settled."""
+    first_order = place(user, (variant, 1))
+    first = start_payment(user, first_order)
+    second_order = place(user, (variant, 1))
+    second = start_payment(user, second_order)
+    sandbox_paid_at_provider(second)
+    Payment.objects.update(created_at=timezone.now() - timedelta(hours=1))
+    real_query = SandboxGateway.query
+
+    def query(self, out_trade_no):
+        if out_trade_no == first.out_trade_no:
+            raise KeyError("trade_state")
+        return real_query(self, out_trade_no)
+
+    monkeypatch.setattr(SandboxGateway, "query", query)
+
+    assert payments_reconcile() == {"error": 1, "confirmed": 1}
+    first.refresh_from_db()
+    second_order.refresh_from_db()
+    assert first.status == "pending"
+    assert second_order.status == "processing"
