@@ -190,9 +190,14 @@ def payment_create(
     with transaction.atomic():
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
         payment.raw = {**(payment.raw or {}), "create": result.raw, "client": result.client}
+        replaced = payment.status not in Payment.OPEN
         if payment.status == PStatus.CREATED:
             _payment_move(payment, PStatus.PENDING)
         payment.save(update_fields=["raw", "status", "updated_at"])
+    if replaced:
+        # Another pay/ closed this payment (here and at a provider that did not know the trade
+        # yet) while we were opening it there: close it there again, or leave it for reconcile.
+        _gateway_close_quietly(payment)
     return PaymentStart(payment, result.client, created=created)
 
 

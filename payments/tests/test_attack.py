@@ -152,3 +152,36 @@ def test_one_payment_that_breaks_reconcile_does_not_stop_the_others(
     second_order.refresh_from_db()
     assert first.status == "pending"
     assert second_order.status == "processing"
+
+
+def test_a_payment_replaced_while_its_provider_opened_it_is_closed_there(
+    user, variant, place, monkeypatch
+):
+    """Two pay/ calls at once with different channels: the second closes the first payment here
+    (and at the provider, which does not know it yet) while the first is still being opened at the
+    provider. The first trade must not stay open there, payable, with nobody asking about it."""
+    from payments.models import SandboxTrade
+
+    monkeypatch.setattr(SandboxGateway, "channels", ("page", "qr"))
+    real_create = SandboxGateway.create
+    order = place(user, (variant, 1))
+    started = {}
+
+    def create(self, request):
+        if request.channel == "page" and "second" not in started:
+            # The other request runs while this one waits for the provider (no locks held).
+            started["second"] = payment_create(order, gateway="sandbox", channel="qr", actor=user)
+        return real_create(self, request)
+
+    monkeypatch.setattr(SandboxGateway, "create", create)
+    first = payment_create(order, gateway="sandbox", channel="page", actor=user).payment
+    second = started["second"].payment
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, second.status) == ("closed", "pending")
+    assert SandboxTrade.objects.get(out_trade_no=first.out_trade_no).state == "CLOSED"
+    # The payer presses Pay on the first payment's page: the provider refuses, nothing is taken.
+    press(first)
+    order.refresh_from_db()
+    assert order.status == "pending"
+    assert SandboxTrade.objects.get(out_trade_no=first.out_trade_no).state == "CLOSED"
