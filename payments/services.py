@@ -456,6 +456,8 @@ def refund_create(
         amount = money(Decimal(str(amount)))
     except (ArithmeticError, InvalidOperation, TypeError, ValueError):
         raise RefundInvalid() from None
+    if not amount.is_finite():  # NaN quantizes to NaN, then any comparison raises
+        raise RefundInvalid()
     adapter = gateway_get(payment.gateway)
     with transaction.atomic():
         payment = Payment.objects.select_for_update().get(pk=payment.pk)

@@ -185,3 +185,24 @@ def test_a_payment_replaced_while_its_provider_opened_it_is_closed_there(
     order.refresh_from_db()
     assert order.status == "pending"
     assert SandboxTrade.objects.get(out_trade_no=first.out_trade_no).state == "CLOSED"
+
+
+@pytest.mark.parametrize("amount", ["NaN", "sNaN", "Infinity", "-Infinity", "1e400", "abc", None])
+def test_a_refund_of_a_non_number_is_refund_invalid_and_changes_nothing(
+    user, variant, place, staff, amount
+):
+    from orders.exceptions import RefundInvalid
+
+    order = place(user, (variant, 1))
+    payment = start_payment(user, order)
+    press(payment)
+    with pytest.raises(RefundInvalid):
+        refund_create(payment, amount=amount, actor=staff)
+    payment.refresh_from_db()
+    order.refresh_from_db()
+    assert not Refund.objects.exists()
+    assert (payment.status, order.payment_status, order.refunded_amount) == (
+        "succeeded",
+        "paid",
+        Decimal("0.00"),
+    )
