@@ -578,7 +578,13 @@ def refund_notify_handle(gateway_name: str, request: HttpRequest) -> HttpRespons
         note.outcome = "unknown_refund"
         note.save(update_fields=["verified", "outcome"])
         return adapter.notify_reply(False)
-    refund = refund_settle(refund, state)
+    try:
+        refund = refund_settle(refund, state)
+    except Exception as exc:  # a deadlock, a clash: the provider retries, never a 500
+        logger.exception("%s refund notify %s: settle failed", gateway_name, note.pk)
+        note.outcome, note.error = "error", _text(repr(exc))[:500]
+        note.save(update_fields=["verified", "outcome", "error"])
+        return adapter.notify_reply(False)
     note.outcome, note.payment = f"refund_{refund.status}", refund.payment
     note.out_trade_no = refund.payment.out_trade_no
     note.save(update_fields=["verified", "outcome", "payment", "out_trade_no"])

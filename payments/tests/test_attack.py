@@ -206,3 +206,46 @@ def test_a_refund_of_a_non_number_is_refund_invalid_and_changes_nothing(
         "paid",
         Decimal("0.00"),
     )
+
+
+def test_a_refund_notify_whose_settling_fails_is_a_failure_reply_not_a_500(
+    user, variant, place, staff, monkeypatch
+):
+    """The settling transaction fails (PostgreSQL: a deadlock victim): the provider gets its
+    failure reply and retries, the refund stays pending, the notify is recorded."""
+    from django.db import OperationalError
+    from django.test import Client
+
+    from payments.models import PaymentNotification
+
+    order = place(user, (variant, 1))
+    payment = start_payment(user, order)
+    press(payment)
+
+    def down(self, request):
+        raise GatewayError("timeout")
+
+    monkeypatch.setattr(SandboxGateway, "refund", down)
+    refund = refund_create(payment, amount="10.00", actor=staff)
+    monkeypatch.setattr(
+        SandboxGateway,
+        "parse_refund_notify",
+        lambda self, request: RefundState(refund.out_request_no, SUCCEEDED, Decimal("10.00")),
+    )
+
+    def deadlock(*args, **kwargs):
+        raise OperationalError("deadlock detected")
+
+    monkeypatch.setattr("payments.services.order_refund", deadlock)
+
+    reply = Client(raise_request_exception=False).post(
+        "/api/v1/payments/sandbox/refund-notify/", data="{}", content_type="application/json"
+    )
+
+    assert (reply.status_code, reply.json()["code"]) == (400, "FAIL")
+    refund.refresh_from_db()
+    order.refresh_from_db()
+    assert refund.status == "pending"
+    assert (order.payment_status, order.refunded_amount) == ("paid", Decimal("0.00"))
+    note = PaymentNotification.objects.get(kind="refund")
+    assert (note.verified, note.outcome) == (True, "error")
