@@ -197,21 +197,44 @@ def payment_create(
     with transaction.atomic():
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
         payment.raw = {**(payment.raw or {}), "create": result.raw, "client": result.client}
+        replaced = payment.status not in Payment.OPEN
         if payment.status == PStatus.CREATED:
             _payment_move(payment, PStatus.PENDING)
         payment.save(update_fields=["raw", "status", "updated_at"])
+    if replaced:
+        # Another pay/ closed this payment (here and at a provider that did not know the trade
+        # yet) while we were opening it there: close it there again, or leave it for reconcile.
+        _gateway_close_quietly(payment)
     return PaymentStart(payment, result.client, created=created)
 
 
+# raw key of a payment closed here whose close the provider refused or never answered: it may
+# have been paid there meanwhile (money taken, notify perhaps lost), so reconciliation asks.
+CLOSE_UNCONFIRMED = "close_unconfirmed"
+
+
 def _gateway_close_quietly(payment: Payment) -> None:
-    """Close a trade at its provider, after our commit. A failure is logged; reconciliation asks
-    the provider again, and a payment that still arrives is refunded as a late payment."""
+    """Close a trade at its provider, after our commit. A failure is logged and marked on the
+    payment; reconciliation asks the provider again (payments_due_for_reconcile), and a payment
+    that still arrives is confirmed, or refunded as a late payment."""
     try:
         gateway_get(payment.gateway).close(payment.out_trade_no)
     except (DomainError, GatewayError) as exc:
         logger.warning(
             "payment %s: close at %s failed: %s", payment.out_trade_no, payment.gateway, exc
         )
+        with transaction.atomic():
+            locked = Payment.objects.select_for_update().get(pk=payment.pk)
+            locked.raw = {**(locked.raw or {}), CLOSE_UNCONFIRMED: str(exc)[:200]}
+            locked.save(update_fields=["raw", "updated_at"])
+
+
+def _close_confirmed(payment: Payment) -> None:
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        if CLOSE_UNCONFIRMED in (locked.raw or {}):
+            locked.raw = {k: v for k, v in locked.raw.items() if k != CLOSE_UNCONFIRMED}
+            locked.save(update_fields=["raw", "updated_at"])
 
 
 # --- Notify and confirm ------------------------------------------------------------------------------
@@ -440,6 +463,8 @@ def refund_create(
         amount = money(Decimal(str(amount)))
     except (ArithmeticError, InvalidOperation, TypeError, ValueError):
         raise RefundInvalid() from None
+    if not amount.is_finite():  # NaN quantizes to NaN, then any comparison raises
+        raise RefundInvalid()
     adapter = gateway_get(payment.gateway)
     with transaction.atomic():
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
@@ -560,7 +585,13 @@ def refund_notify_handle(gateway_name: str, request: HttpRequest) -> HttpRespons
         note.outcome = "unknown_refund"
         note.save(update_fields=["verified", "outcome"])
         return adapter.notify_reply(False)
-    refund = refund_settle(refund, state)
+    try:
+        refund = refund_settle(refund, state)
+    except Exception as exc:  # a deadlock, a clash: the provider retries, never a 500
+        logger.exception("%s refund notify %s: settle failed", gateway_name, note.pk)
+        note.outcome, note.error = "error", _text(repr(exc))[:500]
+        note.save(update_fields=["verified", "outcome", "error"])
+        return adapter.notify_reply(False)
     note.outcome, note.payment = f"refund_{refund.status}", refund.payment
     note.out_trade_no = refund.payment.out_trade_no
     note.save(update_fields=["verified", "outcome", "payment", "out_trade_no"])
@@ -571,24 +602,27 @@ def refund_notify_handle(gateway_name: str, request: HttpRequest) -> HttpRespons
 
 
 def payment_reconcile(payment: Payment) -> str:
-    """Ask the provider about an open payment: confirm it, or close it (at the provider too)
-    when the provider says closed or the order can no longer take it. Returns what happened."""
+    """Ask the provider about an open payment, or one closed here whose close the provider did
+    not confirm: confirm it (or refund it as late), or close it (at the provider too) when the
+    provider says closed or the order can no longer take it. Returns what happened."""
     try:
         adapter = gateway_get(payment.gateway)
         state = adapter.query(payment.out_trade_no)
     except (DomainError, GatewayError) as exc:
         logger.warning("reconcile %s: query failed: %s", payment.out_trade_no, exc)
         return "query_failed"
-    if state.status == SUCCEEDED:
-        return payment_confirm(payment.gateway, state).outcome
-    if state.status in (CLOSED, FAILED):
-        return payment_confirm(payment.gateway, state).outcome
-    order = Order.objects.only("status", "expires_at").get(pk=payment.order_id)
-    order_open = order.status == Order.Status.PENDING and (
-        order.expires_at is None or order.expires_at > timezone.now()
-    )
-    if order_open:
-        return "pending"
+    if state.status in (SUCCEEDED, CLOSED, FAILED):
+        outcome = payment_confirm(payment.gateway, state).outcome
+        _close_confirmed(payment)  # the provider's last word on it is in
+        return outcome
+    # A payment closed here (replaced) whose close the provider did not confirm: close it there.
+    if payment.status in Payment.OPEN:
+        order = Order.objects.only("status", "expires_at").get(pk=payment.order_id)
+        order_open = order.status == Order.Status.PENDING and (
+            order.expires_at is None or order.expires_at > timezone.now()
+        )
+        if order_open:
+            return "pending"
     try:
         adapter.close(payment.out_trade_no)
     except GatewayError as exc:
@@ -599,6 +633,7 @@ def payment_reconcile(payment: Payment) -> str:
         if locked.status in Payment.OPEN:
             _payment_move(locked, PStatus.CLOSED, note=_("The order can no longer be paid."))
             locked.save(update_fields=["status", "updated_at"])
+    _close_confirmed(payment)
     return "closed"
 
 
@@ -610,7 +645,7 @@ def refund_reconcile(refund: Refund) -> str:
         adapter = gateway_get(payment.gateway)
         query_refund = getattr(adapter, "query_refund", None)
         if query_refund is not None:
-            state: RefundState = query_refund(refund.out_request_no)
+            state: RefundState = query_refund(payment.out_trade_no, refund.out_request_no)
         else:
             state = adapter.refund(
                 RefundRequest(
@@ -630,13 +665,17 @@ def refund_reconcile(refund: Refund) -> str:
 
 def payments_due_for_reconcile() -> tuple[list[int], list[int]]:
     """Open payments older than PAYMENTS_RECONCILE_AFTER_MINUTES, or of an order that can no
-    longer be paid (any age); and pending refunds older than that."""
+    longer be paid (any age), or closed here but not confirmed closed by the provider; and
+    pending refunds older than that."""
     cutoff = timezone.now() - timedelta(minutes=settings.PAYMENTS_RECONCILE_AFTER_MINUTES)
     open_payments = Payment.objects.filter(status__in=Payment.OPEN)
     old = open_payments.filter(created_at__lte=cutoff)
     dead = open_payments.exclude(order__status=Order.Status.PENDING)
+    unconfirmed = Payment.objects.filter(status=PStatus.CLOSED, raw__has_key=CLOSE_UNCONFIRMED)
     payment_ids = sorted(
-        set(old.values_list("pk", flat=True)) | set(dead.values_list("pk", flat=True))
+        set(old.values_list("pk", flat=True))
+        | set(dead.values_list("pk", flat=True))
+        | set(unconfirmed.values_list("pk", flat=True))
     )
     refund_ids = list(
         Refund.objects.filter(status=Refund.Status.PENDING, created_at__lte=cutoff)
