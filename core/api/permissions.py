@@ -20,4 +20,5 @@ class ReadOpenPermission(permissions.BasePermission):
         return self.may_write(request.user)
 
     def may_write(self, user: Any) -> bool:
-        raise NotImplementedError
+        """Subclasses say who may write; this base lets nobody."""
+        return False
