@@ -1,3 +1,9 @@
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
+from urllib.parse import parse_qs, urlparse
+
 import pytest
 import requests
 import responses
@@ -193,3 +199,65 @@ def test_an_openid_of_64_characters_is_accepted(api_client):
     response = api_client.post(URL, {"code": "the-code"})
     assert response.status_code == 200, response.content
     assert User.objects.filter(wechat_openid="o" * 62 + "-_").exists()
+
+
+class _Code2Session(BaseHTTPRequestHandler):
+    """WeChat's jscode2session, played by a real HTTP server on 127.0.0.1: the login goes over a
+    socket through `requests`, as in production, with nothing of ours mocked."""
+
+    seen: ClassVar[list[dict[str, list[str]]]] = []
+
+    def do_GET(self):
+        query = parse_qs(urlparse(self.path).query)
+        type(self).seen.append(query)
+        known = query.get("appid") == ["wx-test-app"] and query.get("secret") == ["test-secret"]
+        body = (
+            {"openid": "o-local-stand-in", "session_key": "k"}
+            if known and query.get("js_code") == ["local-code"]
+            else {"errcode": 40029, "errmsg": "invalid code"}
+        )
+        payload = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def local_code2session(settings):
+    _Code2Session.seen = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Code2Session)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    settings.WECHAT_CODE2SESSION_URL = f"http://127.0.0.1:{server.server_port}/sns/jscode2session"
+    yield _Code2Session
+    server.shutdown()
+    server.server_close()
+
+
+def test_login_against_a_local_code2session_stand_in(api_client, local_code2session):
+    response = api_client.post(URL, {"code": "local-code"})
+    assert response.status_code == 200, response.json()
+    user = User.objects.get(wechat_openid="o-local-stand-in")
+    # The openid that WeChat JSAPI pay needs for this payer is now the user's.
+    assert response.json()["created"] is True
+    assert local_code2session.seen == [
+        {
+            "appid": ["wx-test-app"],
+            "secret": ["test-secret"],
+            "js_code": ["local-code"],
+            "grant_type": ["authorization_code"],
+        }
+    ]
+    me = api_client.get(
+        "/api/v1/auth/me/", HTTP_AUTHORIZATION=f"Bearer {response.json()['access']}"
+    )
+    assert me.json()["id"] == user.pk
+
+    refused = api_client.post(URL, {"code": "another-code"})
+    assert (refused.status_code, refused.json()["code"]) == (400, "wechat_code_invalid")
+    assert User.objects.filter(wechat_openid__isnull=False).count() == 1
