@@ -12,11 +12,11 @@ from django.test import Client
 from django.utils import timezone
 
 from inventory.tests.helpers import assert_stock_consistent
-from orders.models import Order, OrderEvent
+from orders.models import Order
 from orders.services import order_expire
 from orders.tests.helpers import stock_of
 from payments.gateways import notify_url
-from payments.models import Payment, PaymentEvent, PaymentNotification, Refund
+from payments.models import Payment, PaymentNotification, Refund
 from payments.tasks import payments_reconcile
 from payments.tests.alipay_fake import (
     APP_ID,
@@ -26,6 +26,7 @@ from payments.tests.alipay_fake import (
     paid_notify,
     signed_notify,
 )
+from payments.tests.helpers import assert_paid_once, state
 from payments.tests.test_races import race
 
 
@@ -86,11 +87,6 @@ def notify_of(payment, keys, amount=None, trade_no="2026010122001400000000000001
     return signed_notify(params, keys.alipay)
 
 
-def state(order):
-    order.refresh_from_db()
-    return order.status, order.payment_status
-
-
 @pytest.fixture
 def order(user, variant, place):
     return place(user, (variant, 2), payment_method="alipay")  # 2 x 50.00, free shipping
@@ -140,16 +136,13 @@ def test_valid_notify_confirms_once_even_when_repeated(user_client, order, keys)
     params = notify_of(payment, keys)
     replies = [post_notify(params) for _ in range(10)]
     assert {(r.status_code, r.content) for r in replies} == {(200, b"success")}
-    assert state(order) == ("processing", "paid")
-    assert order.events.filter(kind=OrderEvent.Kind.STATUS, to_status="processing").count() == 1
-    assert order.events.count() == events + 2  # status + payment status, once
+    assert_paid_once(order, payment, events)
     payment.refresh_from_db()
     assert (payment.status, payment.applied, payment.transaction_id) == (
         "succeeded",
         True,
         "2026010122001400000000000001",
     )
-    assert PaymentEvent.objects.filter(payment=payment, to_status="succeeded").count() == 1
     outcomes = list(PaymentNotification.objects.order_by("pk").values_list("outcome", flat=True))
     assert outcomes == ["confirmed"] + ["duplicate"] * 9
 
@@ -296,10 +289,7 @@ def test_concurrent_identical_notifies_make_one_transition(user_client, order, k
     replies = race(*[lambda: post_notify(params)] * 6)
     assert all(not isinstance(r, Exception) for r in replies), replies
     assert {(r.status_code, r.content) for r in replies} == {(200, b"success")}
-    assert state(order) == ("processing", "paid")
-    assert order.events.filter(kind=OrderEvent.Kind.STATUS, to_status="processing").count() == 1
-    assert order.events.count() == events + 2
-    assert PaymentEvent.objects.filter(payment=payment, to_status="succeeded").count() == 1
+    assert_paid_once(order, payment, events)
 
 
 @pytest.mark.postgres

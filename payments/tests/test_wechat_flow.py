@@ -14,12 +14,13 @@ from django.test import Client
 from django.utils import timezone
 
 from inventory.tests.helpers import assert_stock_consistent
-from orders.models import Order, OrderEvent
+from orders.models import Order
 from orders.services import order_expire
 from orders.tests.helpers import stock_of
 from payments.gateways import notify_url
-from payments.models import Payment, PaymentEvent, PaymentNotification, Refund
+from payments.models import Payment, PaymentNotification, Refund
 from payments.tasks import payments_reconcile
+from payments.tests.helpers import assert_paid_once, state
 from payments.tests.test_races import race
 from payments.tests.wechat_fake import FakeWechat, private_pem, public_pem, rsa_key
 
@@ -80,11 +81,6 @@ def post_raw(body, headers, *, refund=False):
 
 def paid(fake, payment, fen=TOTAL_FEN, **fields):
     return fake.transaction(payment.out_trade_no, fen, transaction_id="4200001234TX1", **fields)
-
-
-def state(order):
-    order.refresh_from_db()
-    return order.status, order.payment_status
 
 
 def untouched(order, payment, events):
@@ -155,16 +151,13 @@ def test_valid_notify_confirms_once_even_when_repeated(user_client, order, fake,
     body, headers = fake.notify(paid(fake, payment))
     replies = [post_raw(body, headers) for _ in range(10)]
     assert {(r.status_code, r.json()["code"]) for r in replies} == {(200, "SUCCESS")}
-    assert state(order) == ("processing", "paid")
-    assert order.events.filter(kind=OrderEvent.Kind.STATUS, to_status="processing").count() == 1
-    assert order.events.count() == events + 2
+    assert_paid_once(order, payment, events)
     payment.refresh_from_db()
     assert (payment.status, payment.applied, payment.transaction_id) == (
         "succeeded",
         True,
         "4200001234TX1",
     )
-    assert PaymentEvent.objects.filter(payment=payment, to_status="succeeded").count() == 1
     outcomes = list(PaymentNotification.objects.order_by("pk").values_list("outcome", flat=True))
     assert outcomes == ["confirmed"] + ["duplicate"] * 9
 
@@ -351,10 +344,7 @@ def test_concurrent_identical_notifies_make_one_transition(user_client, order, f
     replies = race(*[lambda: post_raw(body, headers)] * 6)
     assert all(not isinstance(r, Exception) for r in replies), replies
     assert {(r.status_code, r.json()["code"]) for r in replies} == {(200, "SUCCESS")}
-    assert state(order) == ("processing", "paid")
-    assert order.events.filter(kind=OrderEvent.Kind.STATUS, to_status="processing").count() == 1
-    assert order.events.count() == events + 2
-    assert PaymentEvent.objects.filter(payment=payment, to_status="succeeded").count() == 1
+    assert_paid_once(order, payment, events)
 
 
 @pytest.mark.postgres
