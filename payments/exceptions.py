@@ -27,6 +27,11 @@ class WechatOpenidRequired(DomainError):
     default_detail = _("Paying inside WeChat needs a WeChat login. Sign in with WeChat first.")
 
 
+class WechatOpenidMismatch(DomainError):
+    code = "wechat_openid_mismatch"
+    default_detail = _("This WeChat account is not the one signed in to the shop.")
+
+
 class GatewayFailed(DomainError):
     """The provider could not be reached or refused: nothing was charged, try again."""
 

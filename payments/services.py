@@ -36,6 +36,7 @@ from payments.exceptions import (
     ChannelInvalid,
     GatewayFailed,
     PaymentNotRefundable,
+    WechatOpenidMismatch,
     WechatOpenidRequired,
 )
 from payments.gateways import gateway_get, notify_url
@@ -83,6 +84,10 @@ def _payment_move(payment: Payment, to_status: str, *, note: str = "") -> None:
 
 
 def _payment_flag(payment: Payment, attention: str, *, note: str = "") -> None:
+    if payment.attention == attention:
+        # A gateway retries the same notify for a day: each one is kept as a PaymentNotification,
+        # but the flag staff act on is raised once.
+        return
     PaymentEvent.objects.create(
         payment=payment, from_status=payment.status, to_status=payment.status, note=note[:500]
     )
@@ -122,11 +127,14 @@ def payment_create(
     if channel not in adapter.channels:
         raise ChannelInvalid(extra={"channels": list(adapter.channels)})
     if gateway == "wechat" and channel == "jsapi":
-        # JSAPI pays as a WeChat user: the openid WeChat login stored (accounts), unless the
-        # client sent one. Refused before any row or call, not as a gateway failure.
-        payer_openid = payer_openid or (actor.wechat_openid or "")
-        if not payer_openid:
+        # JSAPI pays as the WeChat user that WeChat login verified (accounts stored the openid):
+        # a client may echo it back, but never name another payer. Refused before any row or call.
+        stored = actor.wechat_openid or ""
+        if not stored:
             raise WechatOpenidRequired()
+        if payer_openid and payer_openid != stored:
+            raise WechatOpenidMismatch()
+        payer_openid = stored
     to_close: list[Payment] = []
     with transaction.atomic():
         locked = order_locks.order_lock(order)

@@ -22,7 +22,7 @@ class PayRequestSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
-        help_text=_("WeChat JSAPI: the payer's openid (from WeChat login)."),
+        help_text=_("WeChat JSAPI: optional; if sent, it must be the openid of the WeChat login."),
     )
 
     def validate_return_url(self, value: str) -> str:

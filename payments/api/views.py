@@ -32,7 +32,8 @@ class PayView(APIView):
         },
         description="Start paying one of your pending orders. 201 with a new payment, 200 when "
         "an open payment of the same gateway and channel is reused (never two live payments). "
-        "400 `gateway_disabled` / `gateway_unavailable` / `channel_invalid`; 409 "
+        "400 `gateway_disabled` / `gateway_unavailable` / `channel_invalid` / "
+        "`wechat_openid_required` / `wechat_openid_mismatch`; 409 "
         "`order_not_payable` (not pending, or its payment time ran out); 502 `gateway_error`.",
         tags=["payments"],
     )

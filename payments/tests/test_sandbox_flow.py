@@ -179,6 +179,11 @@ def test_amount_mismatch_flags_and_leaves_the_order(user, variant, place):
     assert (payment.status, payment.attention) == ("pending", "amount_mismatch")
     note = PaymentNotification.objects.get()
     assert (note.verified, note.outcome) == (True, "amount_mismatch")
+    # The gateway retries for a day: every retry is recorded, but staff see one flag, not dozens.
+    for _ in range(3):
+        post_notify(notify_body(payment, amount="0.01"))
+    assert PaymentNotification.objects.filter(outcome="amount_mismatch").count() == 4
+    assert payment.events.filter(note__startswith="Provider says").count() == 1
 
 
 def test_unknown_trade_is_refused(user, variant, place):

@@ -141,6 +141,27 @@ def test_jsapi_without_a_wechat_login_is_a_clear_400(user, user_client, order, f
     assert state(order) == ("pending", "pending")
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("stored", ["", "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"])
+def test_jsapi_never_pays_as_an_openid_the_client_made_up(
+    user, user_client, order, fake, api, stored
+):
+    # The payer is who WeChat login said: a client-sent openid of somebody else is refused, and
+    # without a WeChat login a sent openid is no substitute for one.
+    user.wechat_openid = stored or None
+    user.save(update_fields=["wechat_openid"])
+    response = user_client.post(
+        f"/api/v1/orders/{order.number}/pay/",
+        {"gateway": "wechat", "channel": "jsapi", "openid": "oSomebodyElse0000000000000000"},
+        format="json",
+    )
+    code = "wechat_openid_mismatch" if stored else "wechat_openid_required"
+    assert (response.status_code, response.data["code"]) == (400, code)
+    assert fake.received == []
+    assert not Payment.objects.exists()
+    assert state(order) == ("pending", "pending")
+
+
 # --- notify -----------------------------------------------------------------------------------------
 
 
