@@ -37,6 +37,8 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
+    # Before the admin: content fields in Chinese and English, edited side by side there.
+    "modeltranslation",
     "shop.apps.ShopAdminConfig",  # django.contrib.admin, its site behind the login limiter
     # Before django.contrib.auth: its `changepassword` command is replaced by the shop's, which
     # revokes the user's refresh tokens (shop/management/commands/changepassword.py).
@@ -56,6 +58,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "django_prometheus",
+    "import_export",
     # The shop
     "core",  # what the apps share: no models, the `money` template filter
     "accounts",
