@@ -4,6 +4,7 @@ import ipaddress
 import os
 import shutil
 import socket
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -159,6 +160,9 @@ def staff_client(staff):
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
+SCREENSHOT_DIR = Path(
+    os.environ.get("SCREENSHOT_DIR") or Path(__file__).parent / "build/screenshots"
+)
 
 
 @pytest.fixture(scope="session")
@@ -210,4 +214,14 @@ def page(browser, live_server):
         def console_errors(self):
             return [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
 
-    return Page()
+        def resize(self, width, height=900):
+            """375 for a phone; the session's browser is set back to 1280 after the test."""
+            browser.set_window_size(width, height)
+
+        def shot(self, name):
+            """Save a screenshot for a person to look at: SCREENSHOT_DIR (CI prints where)."""
+            SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+            browser.save_screenshot(str(SCREENSHOT_DIR / f"{name}.png"))
+
+    yield Page()
+    browser.set_window_size(1280, 900)
