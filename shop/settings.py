@@ -405,12 +405,39 @@ PERIODIC_TASKS = {
         "task": "promotions.tasks.coupons_expire",
         "every": 60 * 60,
     },
+    "recommendations: write buffered behaviour events": {
+        "task": "recommendations.tasks.events_flush",
+        "every": 30,
+    },
+    "recommendations: rebuild the lists": {
+        "task": "recommendations.tasks.recommendations_rebuild",
+        "every": env.int("RECOMMENDATIONS_REBUILD_SECONDS", default=24 * 60 * 60),
+    },
+    "recommendations: prune old behaviour events": {
+        "task": "recommendations.tasks.events_prune",
+        "every": 24 * 60 * 60,
+    },
 }
 
 # --- Domain settings -------------------------------------------------------------------------------
 
 CATALOG_DETAIL_CACHE_SECONDS = env.int("CATALOG_DETAIL_CACHE_SECONDS", default=60 * 60)
 CATALOG_LIST_CACHE_SECONDS = env.int("CATALOG_LIST_CACHE_SECONDS", default=10 * 60)
+# Recommendations (recommendations/README.md): how much each kind of behaviour counts, how long
+# events are kept, how long served lists stay cached (a user's list is refreshed at once after
+# their new behaviour), and how many products each stored list holds.
+RECOMMENDATIONS_EVENT_WEIGHTS = {"view": 1.0, "cart": 3.0, "purchase": 5.0, "like": 4.0, "share": 2.0}
+RECOMMENDATIONS_EVENT_RETENTION_DAYS = env.int("RECOMMENDATIONS_EVENT_RETENTION_DAYS", default=180)
+RECOMMENDATIONS_USER_CACHE_SECONDS = env.int("RECOMMENDATIONS_USER_CACHE_SECONDS", default=60 * 60)
+RECOMMENDATIONS_ITEM_CACHE_SECONDS = env.int(
+    "RECOMMENDATIONS_ITEM_CACHE_SECONDS", default=2 * 60 * 60
+)
+RECOMMENDATIONS_TRENDING_CACHE_SECONDS = env.int(
+    "RECOMMENDATIONS_TRENDING_CACHE_SECONDS", default=30 * 60
+)
+RECOMMENDATIONS_LIST_SIZE = 50
+RECOMMENDATIONS_TRENDING_WINDOWS = [1, 7, 30]  # days; ?days= is answered from the next one up
+RECOMMENDATIONS_HISTORY_SIZE = 50
 INVENTORY_LOW_STOCK_THRESHOLD = env.int("INVENTORY_LOW_STOCK_THRESHOLD", default=5)
 CART_MAX_LINE_QUANTITY = env.int("CART_MAX_LINE_QUANTITY", default=99)
 # The dearest unit price a variant may have (core.money): 99 units of it, taxed and shipped, must fit

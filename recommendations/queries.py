@@ -1,0 +1,267 @@
+"""Serving: the stored lists joined to the products shoppers may see and buy now.
+
+Each list is one products query joined to its stored rows (plus the hidden categories and the
+primary images: 3 queries), cached under recommendations.cache's keys, so an answer costs a cache
+hit or 3 queries. Inactive, hidden and out-of-stock products are filtered here, at serving time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.utils.translation import gettext
+
+from catalog.models import Product
+from catalog.queries import category_hidden_ids, product_list
+from recommendations import cache as reco_cache
+from recommendations.models import EventKind, ListKind
+
+DEFAULT_LIMIT = 10
+DEFAULT_TRENDING_DAYS = 7
+
+
+@dataclass(frozen=True)
+class Recommended:
+    product: Product
+    score: float
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class FavouriteItem:
+    product: Product
+    created_at: datetime
+    price_at_like: Decimal | None
+
+    @property
+    def price_dropped(self) -> bool:
+        return (
+            self.price_at_like is not None
+            and self.product.price is not None
+            and self.product.price < self.price_at_like
+        )
+
+
+def limit_clamp(limit: Any, default: int = DEFAULT_LIMIT) -> int:
+    """?limit= as a number between 1 and the stored list size (a bad value: the default)."""
+    try:
+        value = int(limit)
+    except (TypeError, ValueError):
+        return default
+    return max(1, min(value, settings.RECOMMENDATIONS_LIST_SIZE))
+
+
+def trending_window(days: int) -> int:
+    """The stored window that answers ?days=: the smallest one at least as long."""
+    windows = sorted(settings.RECOMMENDATIONS_TRENDING_WINDOWS)
+    return next((w for w in windows if w >= days), windows[-1])
+
+
+def reason_text(kind: str, name: str | None) -> str:
+    if not name:
+        return ""
+    texts = {
+        EventKind.PURCHASE: gettext("Because you bought %(name)s"),
+        EventKind.CART: gettext("Because you added %(name)s to your cart"),
+        EventKind.LIKE: gettext("Because you liked %(name)s"),
+        EventKind.SHARE: gettext("Because you shared %(name)s"),
+        EventKind.VIEW: gettext("Because you viewed %(name)s"),
+    }
+    text = texts.get(kind)  # type: ignore[call-overload]
+    return text % {"name": name} if text else ""
+
+
+def _joined(rows: Q, hidden: set[int]) -> QuerySet[Product]:
+    return (
+        product_list(hidden_category_ids=hidden)
+        .filter(rows, in_stock=True)
+        .annotate(
+            rec_score=F("recommended_in__score"),
+            rec_rank=F("recommended_in__rank"),
+            rec_reason_kind=F("recommended_in__reason_kind"),
+            rec_reason_name=F("recommended_in__reason_product__name"),
+        )
+    )
+
+
+def _picks(products: list[Product], limit: int, *, reasons: bool = False) -> list[Recommended]:
+    out: list[Recommended] = []
+    seen: set[int] = set()
+    for p in products:
+        if p.pk in seen:
+            continue
+        seen.add(p.pk)
+        reason = reason_text(p.rec_reason_kind, p.rec_reason_name) if reasons else ""  # type: ignore[attr-defined]
+        out.append(Recommended(p, float(p.rec_score), reason))  # type: ignore[attr-defined]
+    return out[:limit]
+
+
+def _cached(key: str, kind: str, compute: Any) -> list[Recommended]:
+    answer: list[Recommended] | None = cache.get(key)
+    if answer is None:
+        answer = compute()
+        cache.set(key, answer, reco_cache.ttl(kind))
+    return answer
+
+
+def _shown_source(hidden: set[int]) -> Q:
+    """The source product of an item list must still be shown (the join checks it)."""
+    q = Q(recommended_in__source__is_active=True, recommended_in__source__price__isnull=False)
+    if hidden:
+        q &= ~Q(recommended_in__source__category_id__in=sorted(hidden))
+    return q
+
+
+def _source_category(product_id: int, hidden: set[int]) -> int | None:
+    """The category of a shown product (None: no such product for shoppers)."""
+    row = (
+        Product.objects.filter(pk=product_id, is_active=True, price__isnull=False)
+        .exclude(category_id__in=sorted(hidden))
+        .values_list("category_id", flat=True)
+        .first()
+    )
+    return row
+
+
+class SourceNotShown(Exception):
+    """The product an item list is asked for does not exist for shoppers."""
+
+
+def similar(product_id: int, *, limit: int = DEFAULT_LIMIT) -> list[Recommended]:
+    """Products like this one; never empty while its category holds other products in stock.
+
+    Raises SourceNotShown for a product shoppers cannot see."""
+
+    def compute() -> list[Recommended]:
+        hidden = category_hidden_ids()
+        rows = Q(recommended_in__kind=ListKind.SIMILAR, recommended_in__source_id=product_id)
+        qs = _joined(rows & _shown_source(hidden), hidden).order_by("rec_rank")
+        picks = _picks(list(qs[:limit]), limit)
+        if len(picks) >= limit:
+            return picks
+        # Not rebuilt since the product came, or its neighbours sold out: its category's best.
+        category_id = _source_category(product_id, hidden)
+        if category_id is None:
+            raise SourceNotShown(product_id)
+        have = {r.product.pk for r in picks} | {product_id}
+        fill = (
+            product_list(hidden_category_ids=hidden)
+            .filter(category_id=category_id, in_stock=True)
+            .exclude(pk__in=sorted(have))
+            .order_by("-sales_count", "-id")[: limit - len(picks)]
+        )
+        return picks + [Recommended(p, 0.0) for p in fill]
+
+    return _cached(reco_cache.answer_key("similar", product_id, limit), "similar", compute)
+
+
+def also_bought(product_id: int, *, limit: int = DEFAULT_LIMIT) -> list[Recommended]:
+    """Products bought (or carted) by the shoppers who bought this one. Raises SourceNotShown."""
+
+    def compute() -> list[Recommended]:
+        hidden = category_hidden_ids()
+        rows = Q(recommended_in__kind=ListKind.ALSO_BOUGHT, recommended_in__source_id=product_id)
+        qs = _joined(rows & _shown_source(hidden), hidden).order_by("rec_rank")
+        picks = _picks(list(qs[:limit]), limit)
+        if not picks and _source_category(product_id, hidden) is None:
+            raise SourceNotShown(product_id)
+        return picks
+
+    return _cached(reco_cache.answer_key("also_bought", product_id, limit), "also_bought", compute)
+
+
+def trending(*, days: int = DEFAULT_TRENDING_DAYS, limit: int = DEFAULT_LIMIT) -> list[Recommended]:
+    window = trending_window(days)
+
+    def compute() -> list[Recommended]:
+        hidden = category_hidden_ids()
+        rows = Q(recommended_in__kind=ListKind.TRENDING, recommended_in__window_days=window)
+        return _picks(list(_joined(rows, hidden).order_by("rec_rank")[:limit]), limit)
+
+    return _cached(reco_cache.answer_key("trending", window, limit), "trending", compute)
+
+
+def for_user(user: Any, *, limit: int = DEFAULT_LIMIT) -> list[Recommended]:
+    """A user's for-you list, each with its reason, topped up with trending (a new user: trending
+    only). Guests get trending."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return trending(limit=limit)
+    user_id = int(user.pk)
+    window = trending_window(DEFAULT_TRENDING_DAYS)
+
+    def compute() -> list[Recommended]:
+        hidden = category_hidden_ids()
+        mine = Q(recommended_in__kind=ListKind.FOR_YOU, recommended_in__user_id=user_id)
+        popular = Q(recommended_in__kind=ListKind.TRENDING, recommended_in__window_days=window)
+        qs = (
+            _joined(mine | popular, hidden)
+            .annotate(
+                rec_mine=Case(
+                    When(recommended_in__kind=ListKind.FOR_YOU, then=Value(0)),
+                    default=Value(1),
+                    output_field=IntegerField(),
+                )
+            )
+            .order_by("rec_mine", "rec_rank")
+        )
+        return _picks(list(qs[: 2 * limit]), limit, reasons=True)
+
+    key = reco_cache.answer_key("for_you", user_id, limit, user_id=user_id)
+    return _cached(key, "for_you", compute)
+
+
+# --- Favourites and history --------------------------------------------------------------------------
+
+
+def favourites_of(user: Any) -> list[FavouriteItem]:
+    """The user's liked products still shown to shoppers, newest first (3 queries)."""
+    qs = (
+        product_list()
+        .filter(favourites__user_id=user.pk)
+        .annotate(fav_at=F("favourites__created_at"), fav_price=F("favourites__price_at_like"))
+        .order_by("-fav_at", "-pk")
+    )
+    return [FavouriteItem(p, p.fav_at, p.fav_price) for p in qs]  # type: ignore[attr-defined]
+
+
+def favourite_ids(user: Any) -> set[int]:
+    """Which products the user liked (for the hearts of a page: one query)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return set()
+    return set(user.favourites.values_list("product_id", flat=True))
+
+
+def history_of(*, user: Any = None, visitor: str = "") -> list[Product]:
+    """Recently viewed products shown to shoppers, newest first, each once (the last 50)."""
+    from recommendations.services import owner_key
+
+    owner = owner_key(user, visitor)
+    if not owner:
+        return []
+    size = settings.RECOMMENDATIONS_HISTORY_SIZE
+    if user is not None and getattr(user, "is_authenticated", False):
+        rows = Q(history_entries__user_id=user.pk)
+    else:
+        rows = Q(history_entries__user__isnull=True, history_entries__visitor=visitor)
+    hidden = category_hidden_ids()
+    stored = list(
+        product_list(hidden_category_ids=hidden)
+        .filter(rows)
+        .annotate(viewed_at=F("history_entries__viewed_at"))
+        .order_by("-viewed_at", "-pk")[:size]
+    )
+    pending = reco_cache.recent_views(owner)  # viewed, not yet written (the buffer drains)
+    by_id = {p.pk: p for p in stored}
+    missing = [pk for pk in pending if pk not in by_id]
+    if missing:
+        by_id.update(
+            {p.pk: p for p in product_list(hidden_category_ids=hidden).filter(pk__in=missing)}
+        )
+    order = list(dict.fromkeys([*pending, *(p.pk for p in stored)]))
+    return [by_id[pk] for pk in order if pk in by_id][:size]
