@@ -265,3 +265,8 @@ def history_of(*, user: Any = None, visitor: str = "") -> list[Product]:
         )
     order = list(dict.fromkeys([*pending, *(p.pk for p in stored)]))
     return [by_id[pk] for pk in order if pk in by_id][:size]
+
+
+def product_shown(product_id: int) -> bool:
+    """Whether shoppers may see the product (2 queries)."""
+    return _source_category(product_id, category_hidden_ids()) is not None

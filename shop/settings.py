@@ -426,7 +426,13 @@ CATALOG_LIST_CACHE_SECONDS = env.int("CATALOG_LIST_CACHE_SECONDS", default=10 * 
 # Recommendations (recommendations/README.md): how much each kind of behaviour counts, how long
 # events are kept, how long served lists stay cached (a user's list is refreshed at once after
 # their new behaviour), and how many products each stored list holds.
-RECOMMENDATIONS_EVENT_WEIGHTS = {"view": 1.0, "cart": 3.0, "purchase": 5.0, "like": 4.0, "share": 2.0}
+RECOMMENDATIONS_EVENT_WEIGHTS = {
+    "view": 1.0,
+    "cart": 3.0,
+    "purchase": 5.0,
+    "like": 4.0,
+    "share": 2.0,
+}
 RECOMMENDATIONS_EVENT_RETENTION_DAYS = env.int("RECOMMENDATIONS_EVENT_RETENTION_DAYS", default=180)
 RECOMMENDATIONS_USER_CACHE_SECONDS = env.int("RECOMMENDATIONS_USER_CACHE_SECONDS", default=60 * 60)
 RECOMMENDATIONS_ITEM_CACHE_SECONDS = env.int(
