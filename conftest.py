@@ -47,9 +47,13 @@ def _isolated(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Tests read messages in English; shop/tests/test_i18n.py checks the Chinese default itself.
     settings.LANGUAGE_CODE = "en"
+    from recommendations import buffer
+
     cache.clear()
+    buffer.clear()  # behaviour events buffered in this process (no Redis) by an earlier test
     yield
     cache.clear()
+    buffer.clear()
 
 
 def _is_loopback(address) -> bool:

@@ -21,6 +21,8 @@ urlpatterns = [
         "favicon.ico", RedirectView.as_view(url=settings.STATIC_URL + "favicon.svg", permanent=True)
     ),
     # A storefront login or registration merges the visitor's guest cart into their own cart.
+    # Before accounts' pages: /account/favourites/ and /account/history/ are recommendations'.
+    path("", include("recommendations.urls")),
     path("account/", include(account_urls(after_login=cart_merge_after_login))),
     path("", include("catalog.urls")),
     path("", include("orders.urls")),

@@ -19,7 +19,9 @@ from django.utils.translation import gettext as _
 
 from catalog.cache import catalog_cache_invalidate
 from catalog.models import Product
+from catalog.suggestions import behaviour_record
 from core.money import money
+from core.transactions import on_commit_robust
 from inventory.services import stock_release, stock_ship
 from orders import locks
 from orders.exceptions import (
@@ -189,7 +191,15 @@ def order_mark_paid(
         update_fields=["status", "payment_status", "paid_at", "payment_method", "updated_at"]
     )
     order_email_on_commit(order, "paid")
+    # What was bought feeds the recommendations (buffered there: no write here).
+    on_commit_robust(
+        _purchase_record, list(order.lines.values_list("product_id", flat=True)), order.user
+    )
     return order
+
+
+def _purchase_record(product_ids: list[int], user: User | None) -> None:
+    behaviour_record("purchase", [pk for pk in product_ids if pk is not None], user=user)
 
 
 @transaction.atomic

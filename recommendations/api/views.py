@@ -17,7 +17,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from orders.cart_session import request_cart_token
 from recommendations import queries, services
 from recommendations.api.serializers import (
     EventSerializer,
@@ -26,6 +25,7 @@ from recommendations.api.serializers import (
     TrendingQuerySerializer,
 )
 from recommendations.exceptions import ProductNotFound
+from recommendations.visitors import request_visitor
 
 CART_TOKEN_HEADER = OpenApiParameter(
     "X-Cart-Token",
@@ -41,16 +41,6 @@ DAYS = OpenApiParameter(
     "days", OpenApiTypes.INT, description="Trending over the last N days (default 7)."
 )
 ERROR = OpenApiResponse(description='Domain error: {"code", "detail"}')
-
-
-def request_visitor(request: Request) -> str:
-    """A guest's key: their cart token (header, ?cart_token= or the page session), else the
-    session's key. Empty when the request carries none."""
-    token = request_cart_token(request) or request.query_params.get("cart_token", "").strip()
-    if token:
-        return str(token)[:64]
-    session = getattr(request, "session", None)
-    return (session.session_key or "") if session is not None else ""
 
 
 def _limit(request: Request) -> int:
