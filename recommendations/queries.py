@@ -20,7 +20,7 @@ from django.utils.translation import gettext
 from catalog.models import Product
 from catalog.queries import category_hidden_ids, product_list
 from recommendations import cache as reco_cache
-from recommendations.models import EventKind, ListKind
+from recommendations.models import BehaviourEvent, EventKind, ListKind
 
 DEFAULT_LIMIT = 10
 DEFAULT_TRENDING_DAYS = 7
@@ -143,8 +143,8 @@ def similar(product_id: int, *, limit: int = DEFAULT_LIMIT) -> list[Recommended]
         rows = Q(recommended_in__kind=ListKind.SIMILAR, recommended_in__source_id=product_id)
         qs = _joined(rows & _shown_source(hidden), hidden).order_by("rec_rank")
         picks = _picks(list(qs[:limit]), limit)
-        if len(picks) >= limit:
-            return picks
+        if picks:
+            return picks  # the rebuild filled the list up from the category already
         # Not rebuilt since the product came, or its neighbours sold out: its category's best.
         category_id = _source_category(product_id, hidden)
         if category_id is None:
@@ -176,20 +176,36 @@ def also_bought(product_id: int, *, limit: int = DEFAULT_LIMIT) -> list[Recommen
     return _cached(reco_cache.answer_key("also_bought", product_id, limit), "also_bought", compute)
 
 
+def _best_sellers_fill(
+    picks: list[Recommended], hidden: set[int], limit: int, *, exclude: Q | None = None
+) -> list[Recommended]:
+    """The best sellers in stock for an empty list (a new shop has no behaviour yet)."""
+    if picks:
+        return picks
+    have = sorted(r.product.pk for r in picks)
+    qs = product_list(hidden_category_ids=hidden).filter(in_stock=True).exclude(pk__in=have)
+    if exclude is not None:
+        qs = qs.exclude(exclude)
+    fill = qs.order_by("-sales_count", "-id")[: limit - len(picks)]
+    return picks + [Recommended(p, 0.0) for p in fill]
+
+
 def trending(*, days: int = DEFAULT_TRENDING_DAYS, limit: int = DEFAULT_LIMIT) -> list[Recommended]:
+    """The most wanted products of the last days (best sellers while there is no behaviour)."""
     window = trending_window(days)
 
     def compute() -> list[Recommended]:
         hidden = category_hidden_ids()
         rows = Q(recommended_in__kind=ListKind.TRENDING, recommended_in__window_days=window)
-        return _picks(list(_joined(rows, hidden).order_by("rec_rank")[:limit]), limit)
+        picks = _picks(list(_joined(rows, hidden).order_by("rec_rank")[:limit]), limit)
+        return _best_sellers_fill(picks, hidden, limit)
 
     return _cached(reco_cache.answer_key("trending", window, limit), "trending", compute)
 
 
 def for_user(user: Any, *, limit: int = DEFAULT_LIMIT) -> list[Recommended]:
     """A user's for-you list, each with its reason, topped up with trending (a new user: trending
-    only). Guests get trending."""
+    only; a new shop: best sellers). Guests get trending."""
     if user is None or not getattr(user, "is_authenticated", False):
         return trending(limit=limit)
     user_id = int(user.pk)
@@ -199,8 +215,15 @@ def for_user(user: Any, *, limit: int = DEFAULT_LIMIT) -> list[Recommended]:
         hidden = category_hidden_ids()
         mine = Q(recommended_in__kind=ListKind.FOR_YOU, recommended_in__user_id=user_id)
         popular = Q(recommended_in__kind=ListKind.TRENDING, recommended_in__window_days=window)
+        # What the user bought is not suggested again (a subquery of the same statement).
+        bought = Q(
+            pk__in=BehaviourEvent.objects.filter(user_id=user_id, kind=EventKind.PURCHASE).values(
+                "product_id"
+            )
+        )
         qs = (
             _joined(mine | popular, hidden)
+            .exclude(bought)
             .annotate(
                 rec_mine=Case(
                     When(recommended_in__kind=ListKind.FOR_YOU, then=Value(0)),
@@ -210,7 +233,8 @@ def for_user(user: Any, *, limit: int = DEFAULT_LIMIT) -> list[Recommended]:
             )
             .order_by("rec_mine", "rec_rank")
         )
-        return _picks(list(qs[: 2 * limit]), limit, reasons=True)
+        picks = _picks(list(qs[: 2 * limit]), limit, reasons=True)
+        return _best_sellers_fill(picks, hidden, limit, exclude=bought)
 
     key = reco_cache.answer_key("for_you", user_id, limit, user_id=user_id)
     return _cached(key, "for_you", compute)

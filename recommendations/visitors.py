@@ -1,24 +1,30 @@
 """Who a guest is, for their behaviour and history: the same key for the API and the pages.
 
 Order: the X-Cart-Token header or `?cart_token=` (API clients), the page session's guest cart
-token (orders.cart_session), then the session's own key. Empty when the request has none of them.
+token, then the session's own key. Empty when the request has none of them.
+
+The header and the session key are orders.cart_session's (HEADER, SESSION_KEY); that module is not
+imported, since it reaches orders.services and, through it, inventory and promotions, which
+recommendations may not depend on (.importlinter). shop/tests/test_recommendations_wiring.py checks
+the names still agree.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from orders.cart_session import SESSION_KEY, request_cart_token
+CART_TOKEN_HEADER = "HTTP_X_CART_TOKEN"
+CART_TOKEN_SESSION_KEY = "cart_token"
 
 
 def request_visitor(request: Any) -> str:
-    token = request_cart_token(request)
+    token = (request.META.get(CART_TOKEN_HEADER) or "").strip()
     if not token:
         params = getattr(request, "query_params", None) or getattr(request, "GET", {})
         token = (params.get("cart_token") or "").strip()
     if token:
-        return str(token)[:64]
+        return token[:64]
     session = getattr(request, "session", None)
     if session is None:
         return ""
-    return str(session.get(SESSION_KEY) or session.session_key or "")[:64]
+    return str(session.get(CART_TOKEN_SESSION_KEY) or session.session_key or "")[:64]

@@ -10,6 +10,9 @@ from catalog.tests.factories import CategoryFactory
 @pytest.fixture
 def providers():
     saved = suggestions._Providers(**vars(suggestions._providers))
+    # The defaults, whatever an app above registered at start-up (recommendations does).
+    for name, value in vars(suggestions._Providers()).items():
+        setattr(suggestions._providers, name, value)
     yield suggestions._providers
     for name, value in vars(saved).items():
         setattr(suggestions._providers, name, value)
