@@ -44,6 +44,10 @@ BULK = 2000
 
 
 def _user_id(user: Any) -> int | None:
+    """A signed-in user's id; `user` may be the user, an anonymous user, None, or a user id (a
+    service that has only the id at hand, as orders' cart add)."""
+    if isinstance(user, int) and not isinstance(user, bool):
+        return user
     if user is None or not getattr(user, "is_authenticated", False):
         return None
     return int(user.pk)

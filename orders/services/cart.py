@@ -14,7 +14,9 @@ from django.utils.translation import gettext as _
 
 from catalog.models import ProductVariant
 from catalog.queries import category_hidden_ids, variant_sellable
+from catalog.suggestions import behaviour_record
 from core.money import MONEY_MAX, ZERO, amount_too_large, money
+from core.transactions import on_commit_robust
 from inventory.exceptions import InsufficientStock
 from inventory.queries import variant_availability
 from orders import locks
@@ -142,7 +144,15 @@ def cart_item_add(cart: Cart, *, variant_id: int, quantity: int) -> CartItem:
         item.quantity = new_quantity
         item.save(update_fields=["quantity"])
     _touch(cart)
+    # Feeds the recommendations (buffered there, after the commit). The user goes by id: the
+    # locked cart did not load the user row, and this must cost no query.
+    visitor = "" if cart.user_id else str(cart.token)
+    on_commit_robust(_cart_add_record, variant.product_id, cart.user_id, visitor)
     return item
+
+
+def _cart_add_record(product_id: int, user_id: int | None, visitor: str) -> None:
+    behaviour_record("cart", [product_id], user=user_id, visitor=visitor)
 
 
 def _cart_item(cart: Cart, item_id: int) -> CartItem:
