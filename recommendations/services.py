@@ -65,14 +65,20 @@ def owner_key(user: Any, visitor: str) -> str:
 
 
 def events_record(
-    kind: str, product_ids: Sequence[int], *, user: Any = None, visitor: str = ""
+    kind: str,
+    product_ids: Sequence[int],
+    *,
+    user: Any = None,
+    visitor: str = "",
+    created_at: datetime | None = None,
 ) -> None:
-    """Buffer what a shopper did (no database query). `kind`: view, cart, purchase, like, share."""
+    """Buffer what a shopper did (no database query). `kind`: view, cart, purchase, like, share.
+    `created_at`: when it happened, if not now (demo data)."""
     kind = EventKind(kind).value  # ValueError for an unknown kind: a programming error
     weight = float(settings.RECOMMENDATIONS_EVENT_WEIGHTS[kind])
     user_id = _user_id(user)
     visitor = "" if user_id is not None else (visitor or "")[:64]
-    now = timezone.now().isoformat()
+    now = (created_at or timezone.now()).isoformat()
     ids = [int(pk) for pk in product_ids]
     buffer.push(
         [{"k": kind, "p": pk, "u": user_id, "v": visitor, "w": weight, "t": now} for pk in ids]

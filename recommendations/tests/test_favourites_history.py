@@ -143,7 +143,9 @@ def test_favourites_page_toggle_without_javascript(shown, user, page_client):
     assert Favourite.objects.filter(user=user, product=product).exists()
     page = page_client.get("/account/favourites/")
     assert b'data-testid="favourite-item"' in page.content and b"Lamp" in page.content
-    unliked = page_client.post(f"/favourites/{product.pk}/toggle/", {"next": "https://evil.example/"})
+    unliked = page_client.post(
+        f"/favourites/{product.pk}/toggle/", {"next": "https://evil.example/"}
+    )
     assert unliked["Location"] == "/account/favourites/"  # never off-site
     assert not Favourite.objects.exists()
 

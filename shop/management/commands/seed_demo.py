@@ -198,7 +198,9 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"{created} products created, {products - created} existed.")
         )
-        for role, username, password in self._users():
+        logins = self._users()
+        demo_behaviour(seed=seed, progress=not no_progress)
+        for role, username, password in logins:
             self.stdout.write(f"{role} {username} {password}")
 
     # --- reference data --------------------------------------------------------------------------
@@ -385,3 +387,68 @@ class Command(BaseCommand):
             elif user.role != role:
                 user_set_role(user, role=role)
         return DEMO_USERS
+
+
+# --- behaviour -------------------------------------------------------------------------------------
+
+DEMO_SHOPPERS = 80  # guests "demo-shopper-NN", plus the demo customer
+
+
+def demo_behaviour(*, seed: int, progress: bool = False) -> None:
+    """Shoppers with tastes, so the demo's recommendations make sense: each likes one or two leaf
+    categories and views, carts and buys mostly there, the best-known products most; a purchase
+    often brings one from a sibling category (a phone and a case). Spread over 30 days; then the
+    lists are rebuilt. Skipped when demo behaviour exists (idempotent)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.models import User
+    from recommendations.models import BehaviourEvent
+    from recommendations.services import events_flush, events_record, recommendations_rebuild
+
+    if BehaviourEvent.objects.filter(visitor__startswith="demo-shopper-").exists():
+        return
+    rng = random.Random(seed + 7)
+    by_leaf: dict[int, list[int]] = {}
+    parents: dict[int, int | None] = {}
+    for pk, category_id, parent_id in Product.objects.filter(
+        is_active=True, slug__startswith="demo-"
+    ).values_list("pk", "category_id", "category__parent_id"):
+        by_leaf.setdefault(category_id, []).append(pk)
+        parents[category_id] = parent_id
+    leaves = sorted(by_leaf)
+    if not leaves:
+        return
+    siblings = {
+        leaf: [o for o in leaves if o != leaf and parents[o] == parents[leaf]] for leaf in leaves
+    }
+    customer = User.objects.filter(username=DEMO_USERS[2][1]).first()
+    shoppers: list[dict[str, Any]] = [
+        {"visitor": f"demo-shopper-{n:02d}"} for n in range(DEMO_SHOPPERS)
+    ]
+    if customer is not None:
+        shoppers.append({"user": customer})
+    now = timezone.now()
+
+    def pick(leaf: int) -> int:
+        products = by_leaf[leaf]
+        # Zipf-like: the first products of a category are the famous ones.
+        return products[min(int(rng.paretovariate(1.2)) - 1, len(products) - 1)]
+
+    for who in tqdm(shoppers, unit="shopper", disable=not progress):
+        tastes = rng.sample(leaves, k=min(len(leaves), rng.choice([1, 1, 2])))
+        for _ in range(rng.randint(8, 25)):
+            leaf = rng.choice(tastes) if rng.random() < 0.9 else rng.choice(leaves)
+            product = pick(leaf)
+            at = now - timedelta(days=rng.uniform(0, 30))
+            events_record("view", [product], created_at=at, **who)
+            if rng.random() < 0.35:
+                events_record("cart", [product], created_at=at, **who)
+                if rng.random() < 0.6:
+                    bought = [product]
+                    if siblings[leaf] and rng.random() < 0.5:
+                        bought.append(pick(rng.choice(siblings[leaf])))
+                    events_record("purchase", bought, created_at=at, **who)
+    events_flush()
+    recommendations_rebuild()
