@@ -77,7 +77,7 @@ def reason_text(kind: str, name: str | None) -> str:
     return text % {"name": name} if text else ""
 
 
-def _joined(rows: Q, hidden: set[int]) -> QuerySet[Product]:
+def _joined(rows: Q, hidden: set[int]) -> QuerySet[Any]:
     return (
         product_list(hidden_category_ids=hidden)
         .filter(rows, in_stock=True)
@@ -90,15 +90,15 @@ def _joined(rows: Q, hidden: set[int]) -> QuerySet[Product]:
     )
 
 
-def _picks(products: list[Product], limit: int, *, reasons: bool = False) -> list[Recommended]:
+def _picks(products: list[Any], limit: int, *, reasons: bool = False) -> list[Recommended]:
     out: list[Recommended] = []
     seen: set[int] = set()
     for p in products:
         if p.pk in seen:
             continue
         seen.add(p.pk)
-        reason = reason_text(p.rec_reason_kind, p.rec_reason_name) if reasons else ""  # type: ignore[attr-defined]
-        out.append(Recommended(p, float(p.rec_score), reason))  # type: ignore[attr-defined]
+        reason = reason_text(p.rec_reason_kind, p.rec_reason_name) if reasons else ""
+        out.append(Recommended(p, float(p.rec_score), reason))
     return out[:limit]
 
 
@@ -251,7 +251,7 @@ def favourites_of(user: Any) -> list[FavouriteItem]:
         .annotate(fav_at=F("favourites__created_at"), fav_price=F("favourites__price_at_like"))
         .order_by("-fav_at", "-pk")
     )
-    return [FavouriteItem(p, p.fav_at, p.fav_price) for p in qs]  # type: ignore[attr-defined]
+    return [FavouriteItem(p, p.fav_at, p.fav_price) for p in qs]
 
 
 def favourite_ids(user: Any) -> set[int]:
@@ -274,7 +274,7 @@ def history_of(*, user: Any = None, visitor: str = "") -> list[Product]:
     else:
         rows = Q(history_entries__user__isnull=True, history_entries__visitor=visitor)
     hidden = category_hidden_ids()
-    stored = list(
+    stored: list[Any] = list(
         product_list(hidden_category_ids=hidden)
         .filter(rows)
         .annotate(viewed_at=F("history_entries__viewed_at"))

@@ -15,6 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.permissions import signed_in_user
 from core.exceptions import DomainError
 from recommendations import queries, services
 from recommendations.visitors import request_visitor
@@ -39,7 +40,7 @@ def favourites(request: HttpRequest) -> HttpResponse:
 @login_required
 def favourite_toggle(request: HttpRequest, product_id: int) -> HttpResponse:
     try:
-        liked = services.favourite_toggle(request.user, product_id=product_id)
+        liked = services.favourite_toggle(signed_in_user(request), product_id=product_id)
     except DomainError as exc:
         messages.error(request, str(exc.detail))
     else:

@@ -17,7 +17,7 @@ ERROR = views.ERROR
 
 def _wired(cls: type[views._Answering], answers: Any, **responses: Any) -> Any:
     """The view with its answer serializers, and their schema per method."""
-    sub = type(cls.__name__, (cls,), {"answers": answers, "__module__": cls.__module__})
+    sub: Any = type(cls.__name__, (cls,), {"answers": answers, "__module__": cls.__module__})
     schemas = {method: extend_schema(responses=r) for method, r in responses.items()}
     return extend_schema_view(**schemas)(sub).as_view()
 

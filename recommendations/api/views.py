@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.permissions import signed_in_user
 from recommendations import queries, services
 from recommendations.api.serializers import (
     EventSerializer,
@@ -54,7 +55,7 @@ class _Answering(APIView):
 
     @property
     def _answers(self) -> SimpleNamespace:
-        return self.answers  # type: ignore[no-any-return]
+        return self.answers
 
     def _list(self, picks: list[queries.Recommended]) -> Response:
         serializer = self._answers.recommendation(
@@ -155,7 +156,7 @@ class FavouritesView(_Answering):
         body = FavouriteAddSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         favourite, created = services.favourite_add(
-            request.user, product_id=body.validated_data["product_id"]
+            signed_in_user(request), product_id=body.validated_data["product_id"]
         )
         item = next(
             (
@@ -178,7 +179,7 @@ class FavouriteView(_Answering):
 
     @extend_schema(responses={204: None, 404: ERROR}, tags=["favourites"])
     def delete(self, request: Request, product_id: int) -> Response:
-        services.favourite_remove(request.user, product_id=product_id)
+        services.favourite_remove(signed_in_user(request), product_id=product_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
