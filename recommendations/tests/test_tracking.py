@@ -33,7 +33,11 @@ def test_weights_come_from_settings(shown, user, settings):
     assert BehaviourEvent.objects.get().weight == 7.5
 
 
-def test_the_buffer_is_written_once_the_response_left(shown, user, user_client):
+LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+def test_the_buffer_is_written_once_the_response_left(shown, user, user_client, settings):
+    settings.CACHES = LOCMEM  # the embedded shop: the buffer lives in this process
     product = shown()
     events_record("view", [product.pk], user=user)
     assert buffer.pending_in_process()
@@ -144,3 +148,30 @@ def test_periodic_tasks_are_scheduled(settings):
         "recommendations.tasks.recommendations_rebuild",
         "recommendations.tasks.events_prune",
     } <= tasks
+
+
+@pytest.mark.redis
+def test_with_redis_the_buffer_is_shared_and_drained_by_the_task(
+    shown, user, user_client, settings, django_assert_num_queries
+):
+    import os
+
+    from recommendations.tasks import events_flush as flush_task
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+            "KEY_PREFIX": "reco-test",
+        }
+    }
+    buffer.clear()
+    product = shown()
+    with django_assert_num_queries(0):
+        events_record("view", [product.pk], user=user)
+    assert not buffer.pending_in_process()
+    user_client.get("/api/v1/recommendations/trending/")  # a request does not drain Redis
+    assert not BehaviourEvent.objects.exists()
+    assert flush_task.delay().get() == 1
+    assert BehaviourEvent.objects.get().user_id == user.pk
+    assert flush_task.delay().get() == 0  # each event is taken once
