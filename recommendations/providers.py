@@ -3,6 +3,7 @@ the storefront pages below this app (home, product page, cart) show and record t
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -11,6 +12,8 @@ from recommendations import buffer, queries, services
 
 if TYPE_CHECKING:
     from catalog.models import Product
+
+logger = logging.getLogger(__name__)
 
 
 def for_you(user: Any, *, limit: int) -> list[Suggestion]:
@@ -41,4 +44,7 @@ def flush_after_request(**kwargs: Any) -> None:
     """request_finished: without Redis the buffer lives in this process; write it once the
     response has left (no query on the request path, no event lost to a separate beat process)."""
     if buffer.pending_in_process():
-        services.events_flush()
+        try:
+            services.events_flush()
+        except Exception:  # the response is gone; the beat task tries again
+            logger.exception("writing buffered behaviour events failed")

@@ -80,9 +80,14 @@ def events_record(
     visitor = "" if user_id is not None else (visitor or "")[:64]
     now = (created_at or timezone.now()).isoformat()
     ids = [int(pk) for pk in product_ids]
-    buffer.push(
-        [{"k": kind, "p": pk, "u": user_id, "v": visitor, "w": weight, "t": now} for pk in ids]
-    )
+    try:
+        buffer.push(
+            [{"k": kind, "p": pk, "u": user_id, "v": visitor, "w": weight, "t": now} for pk in ids]
+        )
+    except Exception:
+        # Tracking never breaks a page: with Redis down the event is lost, and logged.
+        logger.warning("behaviour event dropped: the buffer is unavailable", exc_info=True)
+        return
     owner = owner_key(user, visitor)
     if kind == EventKind.VIEW and owner:
         reco_cache.recent_views_add(owner, ids)
@@ -152,9 +157,13 @@ def _history_write(views: list[BehaviourEvent]) -> None:
             continue
         owner = Q(user_id=user_id) if user_id is not None else Q(user__isnull=True, visitor=visitor)
         HistoryEntry.objects.filter(owner, product_id__in=list(seen)).delete()
+        # A concurrent flush may have written the same row: it stands (its view is as recent).
         HistoryEntry.objects.bulk_create(
-            HistoryEntry(user_id=user_id, visitor=visitor, product_id=pk, viewed_at=when)
-            for pk, when in seen.items()
+            [
+                HistoryEntry(user_id=user_id, visitor=visitor, product_id=pk, viewed_at=when)
+                for pk, when in seen.items()
+            ],
+            ignore_conflicts=True,
         )
         stale = list(
             HistoryEntry.objects.filter(owner)

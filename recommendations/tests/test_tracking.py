@@ -175,3 +175,14 @@ def test_with_redis_the_buffer_is_shared_and_drained_by_the_task(
     assert flush_task.delay().get() == 1
     assert BehaviourEvent.objects.get().user_id == user.pk
     assert flush_task.delay().get() == 0  # each event is taken once
+
+
+def test_a_failing_buffer_never_breaks_the_page(shown, user, monkeypatch):
+    product = shown()
+
+    def down(events):
+        raise ConnectionError("redis is down")
+
+    monkeypatch.setattr(buffer, "push", down)
+    behaviour_record("view", [product.pk], user=user)  # no exception
+    assert events_flush() == 0
