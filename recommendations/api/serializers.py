@@ -7,6 +7,8 @@ from __future__ import annotations
 from functools import cache
 from types import SimpleNamespace
 
+from django.conf import settings
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from recommendations.models import EventKind
@@ -24,7 +26,15 @@ class FavouriteAddSerializer(serializers.Serializer):
 
 
 class ListQuerySerializer(serializers.Serializer):
-    limit = serializers.IntegerField(required=False, min_value=1, max_value=50)
+    limit = serializers.IntegerField(required=False, min_value=1)
+
+    def validate_limit(self, value: int) -> int:
+        most = settings.RECOMMENDATIONS_LIST_SIZE
+        if value > most:
+            raise serializers.ValidationError(
+                _("Ensure this value is less than or equal to %(most)d.") % {"most": most}
+            )
+        return value
 
 
 class TrendingQuerySerializer(ListQuerySerializer):

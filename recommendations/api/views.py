@@ -36,7 +36,7 @@ CART_TOKEN_HEADER = OpenApiParameter(
     description="A guest's cart token (also accepted as ?cart_token=); pages use the session.",
 )
 LIMIT = OpenApiParameter(
-    "limit", OpenApiTypes.INT, description="How many products (1 to 50, default 10)."
+    "limit", OpenApiTypes.INT, description="How many products (1 to 20, default 10)."
 )
 DAYS = OpenApiParameter(
     "days", OpenApiTypes.INT, description="Trending over the last N days (default 7)."
