@@ -2,6 +2,10 @@
 
 The admin's forms save models directly; save_related and the actions then call catalog.services so
 that prices, search vectors, thumbnails and cached answers follow exactly as they do for the API.
+
+Content fields are edited in Chinese and English side by side (modeltranslation's TranslationAdmin:
+`name [zh-hans]`, `name [en]`); each language's column is a field of its own, so an edit of the
+English name alone writes `name_en` alone (core.admin.EditedFieldsAdminMixin).
 """
 
 from django import forms
@@ -12,6 +16,7 @@ from django.db.models.functions import Coalesce
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from catalog import locks, queries, services
 from catalog.cache import catalog_cache_invalidate
@@ -38,11 +43,15 @@ def _thumb(file, size=60):
     )
 
 
+# Admin search and autocompletes look in every language (a plain "name" would be the active one).
+NAME_SEARCH = ["name_zh_hans", "name_en"]
+
+
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(TranslationAdmin):
     list_display = ["tree_name", "slug", "is_active", "sort_order", "product_count"]
     list_filter = ["is_active"]
-    search_fields = ["name", "slug"]
+    search_fields = [*NAME_SEARCH, "slug"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["parent"]
     list_per_page = 200
@@ -108,10 +117,10 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Brand)
-class BrandAdmin(admin.ModelAdmin):
+class BrandAdmin(TranslationAdmin):
     list_display = ["name", "slug", "is_active", "logo_preview"]
     list_filter = ["is_active"]
-    search_fields = ["name", "slug"]
+    search_fields = [*NAME_SEARCH, "slug"]
     prepopulated_fields = {"slug": ["name"]}
 
     @admin.display(description=_("logo"))
@@ -129,7 +138,7 @@ class BrandAdmin(admin.ModelAdmin):
             services.brand_delete(brand)
 
 
-class VariantInline(admin.TabularInline):
+class VariantInline(TranslationTabularInline):
     model = ProductVariant
     extra = 0
     # The change link leads to the variant's page, which shows its stock per warehouse.
@@ -173,7 +182,7 @@ class VariantInline(admin.TabularInline):
 
 
 @admin.register(ProductVariant)
-class ProductVariantAdmin(EditedFieldsAdminMixin, admin.ModelAdmin):
+class ProductVariantAdmin(EditedFieldsAdminMixin, TranslationAdmin):
     """A variant with its stock per warehouse (read-only here: stock changes go through
     Inventory › Stock › “Adjust stock”, so every change has a ledger row). The stock rows are an
     inline of inventory (inventory.admin re-registers this admin with it: catalog sits below
@@ -181,7 +190,7 @@ class ProductVariantAdmin(EditedFieldsAdminMixin, admin.ModelAdmin):
 
     list_display = ["sku", "product", "name", "price", "is_active", "on_hand", "available_units"]
     list_filter = ["is_active", "product__category"]
-    search_fields = ["sku", "name", "barcode", "product__name"]
+    search_fields = ["sku", *NAME_SEARCH, "barcode", "product__name_zh_hans", "product__name_en"]
     autocomplete_fields = ["product"]
     list_select_related = ["product"]
 
@@ -244,7 +253,7 @@ class ImageInline(admin.TabularInline):
 
 
 @admin.register(Product)
-class ProductAdmin(EditedFieldsAdminMixin, admin.ModelAdmin):
+class ProductAdmin(EditedFieldsAdminMixin, TranslationAdmin):
     """Edits write only the fields the person changed, the product's and each inline row's: the
     price, rating, sales and stock flag belong to the services (product_sync recomputes the
     derived ones after the save), and a variant's columns may have been changed by variant_update
@@ -264,7 +273,7 @@ class ProductAdmin(EditedFieldsAdminMixin, admin.ModelAdmin):
     ]
     list_display_links = ["thumbnail", "name"]
     list_filter = ["is_active", "is_featured", "category", "brand"]
-    search_fields = ["name", "slug", "variants__sku"]
+    search_fields = [*NAME_SEARCH, "slug", "variants__sku"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["category", "brand"]
     readonly_fields = ["price", "compare_at_price", "rating_avg", "review_count", "sales_count"]
@@ -400,7 +409,13 @@ class ProductAdmin(EditedFieldsAdminMixin, admin.ModelAdmin):
 class ReviewAdmin(admin.ModelAdmin):
     list_display = ["product", "user", "rating", "title", "is_visible", "created_at"]
     list_filter = ["is_visible", "rating"]
-    search_fields = ["product__name", "user__username", "title", "body"]
+    search_fields = [
+        "product__name_zh_hans",
+        "product__name_en",
+        "user__username",
+        "title",
+        "body",
+    ]
     list_select_related = ["product", "user"]
     readonly_fields = ["product", "user", "rating", "title", "body", "created_at"]
     actions = ["hide", "show"]

@@ -33,7 +33,9 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest
+from modeltranslation.settings import AVAILABLE_LANGUAGES
+from modeltranslation.utils import build_localized_fieldname
 
 from catalog.models import Category, Product, ProductImage, ProductVariant, Review
 
@@ -279,32 +281,52 @@ def product_search(qs: QuerySet[Product], terms: str) -> QuerySet[Product]:
     terms = terms.strip()
     if not terms:
         return qs
-    exact = Case(When(name__iexact=terms, then=Value(10.0)), default=Value(0.0))
+    # Names, descriptions, brand and category in every language: an English word and a Chinese
+    # word both find the product, whatever the language of the page.
+    names = _each_language("name")
+    exact = Case(When(_any_of(names, "iexact", terms), then=Value(10.0)), default=Value(0.0))
+    name_contains = _any_of(names, "icontains", terms)
     if connection.vendor == "postgresql":
         query = SearchQuery(terms, config=SEARCH_CONFIG, search_type="websearch")
         rank = SearchRank(F("search_vector"), query)
-        similarity = TrigramWordSimilarity(terms, "name")
-        match = Q(search_vector=query) | Q(name__icontains=terms)
+        similarity = Greatest(
+            *(
+                Coalesce(TrigramWordSimilarity(terms, name), Value(0.0), output_field=FloatField())
+                for name in names
+            )
+        )
+        match = Q(search_vector=query) | name_contains
         if not qs.filter(match).exists():
-            # Alone, not ORed with the words that matched nothing: one predicate is one index
-            # the planner sees it can use, where an OR of three looked dearer than a table scan.
-            match = Q(name__trigram_word_similar=terms)
+            # Alone, not ORed with the words that matched nothing: one predicate per name column,
+            # each served by its own trigram index (a bitmap OR), not a table scan.
+            match = _any_of(names, "trigram_word_similar", terms)
         return qs.filter(match).annotate(
-            relevance=exact
-            + Coalesce(rank, Value(0.0), output_field=FloatField())
-            + Coalesce(similarity, Value(0.0), output_field=FloatField())
+            relevance=exact + Coalesce(rank, Value(0.0), output_field=FloatField()) + similarity
         )
     sku_match = ProductVariant.objects.filter(product_id=OuterRef("pk"), sku__icontains=terms)
     return qs.filter(
-        Q(name__icontains=terms)
-        | Q(short_description__icontains=terms)
-        | Q(description__icontains=terms)
-        | Q(brand__name__icontains=terms)
-        | Q(category__name__icontains=terms)
+        name_contains
+        | _any_of(_each_language("short_description"), "icontains", terms)
+        | _any_of(_each_language("description"), "icontains", terms)
+        | _any_of(_each_language("brand__name"), "icontains", terms)
+        | _any_of(_each_language("category__name"), "icontains", terms)
         | Exists(sku_match)
     ).annotate(
-        relevance=exact + Case(When(name__icontains=terms, then=Value(1.0)), default=Value(0.0)),
+        relevance=exact + Case(When(name_contains, then=Value(1.0)), default=Value(0.0)),
     )
+
+
+def _each_language(field: str) -> list[str]:
+    """`name` -> ["name_zh_hans", "name_en"]: the columns of a translated field (the plain name
+    would be rewritten to the active language's column alone)."""
+    return [build_localized_fieldname(field, lang) for lang in AVAILABLE_LANGUAGES]
+
+
+def _any_of(fields: Iterable[str], lookup: str, value: str) -> Q:
+    q = Q()
+    for name in fields:
+        q |= Q(**{f"{name}__{lookup}": value})
+    return q
 
 
 def product_reviews(product: Product) -> QuerySet[Review]:

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
+from django.utils import translation
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -59,10 +60,11 @@ def _truthy(value) -> bool:
 
 
 def _answer_variant(request) -> str:
-    """What a cached answer depends on besides the data: the host (absolute image URLs) and the
-    full, normalised query string (filters, ordering, page, page size)."""
+    """What a cached answer depends on besides the data: the language of the content (names and
+    descriptions follow Accept-Language), the host (absolute image URLs) and the full, normalised
+    query string (filters, ordering, page, page size)."""
     params = sorted((k, v) for k in request.query_params for v in request.query_params.getlist(k))
-    return f"{request.build_absolute_uri('/')}?{params!r}"
+    return f"{translation.get_language()}|{request.build_absolute_uri('/')}?{params!r}"
 
 
 # --- Categories --------------------------------------------------------------------------------------
