@@ -11,16 +11,28 @@ English name alone writes `name_en` alone (core.admin.EditedFieldsAdminMixin).
 from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
-from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
+from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from catalog import locks, queries, services
 from catalog.cache import catalog_cache_invalidate
-from catalog.models import Brand, Category, Product, ProductImage, ProductVariant, Review
+from catalog.models import (
+    Banner,
+    Brand,
+    Category,
+    HomeSection,
+    HomeSectionProduct,
+    Product,
+    ProductImage,
+    ProductVariant,
+    Review,
+)
 from core.admin import EditedFieldsAdminMixin, edited_fields, save_edited
 
 
@@ -452,3 +464,127 @@ class ReviewAdmin(admin.ModelAdmin):
     def show(self, request, queryset):
         for review in queryset.select_related("product"):
             services.review_set_visible(review, visible=True)
+
+
+# --- Home page content -------------------------------------------------------------------------------
+
+
+def _preview_link(obj):
+    """The home page as shoppers will see it when this row starts (or now, if it has started)."""
+    moment = timezone.localtime(max(obj.starts_at or timezone.now(), timezone.now()))
+    query = urlencode({"preview": moment.strftime("%Y-%m-%dT%H:%M")})
+    return format_html(
+        '<a href="/?{}" target="_blank" rel="noopener">{}</a>', query, _("Preview the home page")
+    )
+
+
+class HomeContentAdmin(EditedFieldsAdminMixin, TranslationAdmin):
+    """Edits write only what was edited; every save or deletion forgets the cached home answers
+    and pages once it commits (catalog.services.home_content_changed)."""
+
+    list_filter = ["is_active"]
+    list_editable = ["position", "is_active"]
+    search_fields = ["title_zh_hans", "title_en"]
+
+    @admin.display(description=_("preview"))
+    def preview_link(self, obj):
+        return _preview_link(obj)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        services.home_content_changed()
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        services.home_content_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        services.home_content_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        services.home_content_changed()
+
+
+@admin.register(Banner)
+class BannerAdmin(HomeContentAdmin):
+    list_display = [
+        "image_preview",
+        "title",
+        "link",
+        "position",
+        "is_active",
+        "starts_at",
+        "ends_at",
+        "preview_link",
+    ]
+    list_display_links = ["image_preview", "title"]
+    fields = [
+        "title",
+        "image",
+        "image_preview",
+        "link",
+        "position",
+        "is_active",
+        "starts_at",
+        "ends_at",
+        "preview_link",
+    ]
+    readonly_fields = ["image_preview", "preview_link"]
+
+    @admin.display(description=_("image"))
+    def image_preview(self, obj):
+        return _thumb(obj.image, 120)
+
+
+class HomeSectionProductInline(admin.TabularInline):
+    """The section's products in the order shoppers see them (lowest position first)."""
+
+    model = HomeSectionProduct
+    extra = 1
+    autocomplete_fields = ["product"]
+    fields = ["position", "product", "thumbnail", "shown"]
+    readonly_fields = ["thumbnail", "shown"]
+    ordering = ["position", "id"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("product")
+            .prefetch_related(Prefetch("product__images", to_attr="all_images"))
+        )
+
+    @admin.display(description=_("image"))
+    def thumbnail(self, obj):
+        images = [i for i in getattr(obj.product, "all_images", []) if i.is_primary]
+        return _thumb(images[0].thumbnail or images[0].image, 40) if images else "-"
+
+    @admin.display(description=_("shown to shoppers"), boolean=True)
+    def shown(self, obj):
+        # Inactive or unpriced products stay in the list but are left out of the page.
+        return bool(obj.product.is_active and obj.product.price is not None)
+
+
+@admin.register(HomeSection)
+class HomeSectionAdmin(HomeContentAdmin):
+    list_display = [
+        "title",
+        "position",
+        "is_active",
+        "starts_at",
+        "ends_at",
+        "product_count",
+        "preview_link",
+    ]
+    fields = ["title", "position", "is_active", "starts_at", "ends_at", "preview_link"]
+    readonly_fields = ["preview_link"]
+    inlines = [HomeSectionProductInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(product_count=Count("items"))
+
+    @admin.display(description=_("products"), ordering="product_count")
+    def product_count(self, obj):
+        return obj.product_count

@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
@@ -269,16 +267,6 @@ def validate_link(value: str) -> None:
     URLValidator(schemes=["http", "https"])(value)
 
 
-class ScheduledQuerySet(models.QuerySet[Any]):
-    def current(self, at: datetime) -> ScheduledQuerySet:
-        """Active rows whose schedule includes `at` (an open end never ends)."""
-        return self.filter(
-            Q(starts_at__isnull=True) | Q(starts_at__lte=at),
-            Q(ends_at__isnull=True) | Q(ends_at__gt=at),
-            is_active=True,
-        )
-
-
 def _check_schedule(obj: Banner | HomeSection) -> None:
     if obj.starts_at and obj.ends_at and obj.ends_at <= obj.starts_at:
         raise ValidationError({"ends_at": _("The end must be after the start.")})
@@ -302,8 +290,6 @@ class Banner(models.Model):
     ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-
-    objects = ScheduledQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("banner")
@@ -342,8 +328,6 @@ class HomeSection(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-
-    objects = ScheduledQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("home section")

@@ -643,6 +643,15 @@ def brand_delete(brand: Brand) -> None:
     _invalidate_on_commit(product_ids)
 
 
+# --- Home page content ---------------------------------------------------------------------------
+
+
+def home_content_changed() -> None:
+    """Banners or home sections were edited (the admin saves them directly): cached home answers
+    and pages are forgotten once the edit commits."""
+    _invalidate_on_commit([])
+
+
 # --- Reviews -----------------------------------------------------------------------------------------
 
 

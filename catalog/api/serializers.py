@@ -10,7 +10,15 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalog import services
-from catalog.models import Brand, Category, Product, ProductImage, ProductVariant, Review
+from catalog.models import (
+    Banner,
+    Brand,
+    Category,
+    Product,
+    ProductImage,
+    ProductVariant,
+    Review,
+)
 
 
 # Staff write each language's text as its own field (name_zh_hans, name_en, ...); the plain `name`
@@ -305,6 +313,37 @@ class ProductWriteSerializer(serializers.ModelSerializer):
                 {"variants": [_("Manage variants through the product's variants endpoint.")]}
             )
         return attrs
+
+
+# --- Home content ------------------------------------------------------------------------------------
+
+
+class HomeBannerSerializer(serializers.ModelSerializer):
+    image = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Banner
+        fields = ["id", "title", "image", "link"]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_image(self, banner) -> str | None:
+        return absolute_url(self.context.get("request"), banner.image)
+
+
+class HomeSectionSerializer(serializers.Serializer):
+    """A staff-curated list (serialises catalog.queries.HomeSectionContent)."""
+
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    products = ProductListSerializer(many=True)
+
+
+class HomeSerializer(serializers.Serializer):
+    """The home content (serialises catalog.queries.HomeContent): current banners and sections."""
+
+    banners = HomeBannerSerializer(many=True)
+    sections = HomeSectionSerializer(many=True)
 
 
 # --- Reviews -----------------------------------------------------------------------------------------
