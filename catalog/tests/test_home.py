@@ -32,7 +32,9 @@ def shelf(make_product):
         "mug": make_product("Mug", "19.90"),
         "teapot": make_product("Teapot", "59.00", stock=1),
         "retired": make_product("Retired lamp", "9.00"),
-        "hidden": make_product("Hidden vase", "9.00", category=CategoryFactory(parent=hidden_branch)),
+        "hidden": make_product(
+            "Hidden vase", "9.00", category=CategoryFactory(parent=hidden_branch)
+        ),
     }
 
 
@@ -52,9 +54,7 @@ def test_home_content_current_scheduled_rows_in_hand_order(shelf):
     )
     HomeSectionFactory(title="Empty", position=0, products=[shelf["retired"]])
     HomeSectionFactory(title="Winter", position=0, products=[shelf["mug"]], is_active=False)
-    HomeSectionFactory(
-        title="Soon", products=[shelf["mug"]], starts_at=now + timedelta(minutes=30)
-    )
+    HomeSectionFactory(title="Soon", products=[shelf["mug"]], starts_at=now + timedelta(minutes=30))
 
     content = queries.home_content(at=now)
 
@@ -207,7 +207,9 @@ def test_home_page_queries_do_not_grow_with_products(
     HomeSectionFactory(products=products)
     HomeSectionFactory(products=products[::2])
 
-    with django_assert_max_num_queries(7):  # cold: tree, banners, sections, 2 lists, products, images
+    with django_assert_max_num_queries(
+        7
+    ):  # cold: tree, banners, sections, 2 lists, products, images
         page(client)
     with django_assert_max_num_queries(0):  # the catalogue fragment is cached
         page(client)

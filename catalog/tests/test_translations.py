@@ -101,7 +101,11 @@ def test_services_take_each_language(make_product):
     services.product_update(product, description_en="Warm light.", description_zh_hans="暖光。")
     product = Product.objects.get(pk=product.pk)
     with translation.override("zh-hans"):
-        assert (product.name, product.description, product.category.name) == ("台灯", "暖光。", "灯具")
+        assert (product.name, product.description, product.category.name) == (
+            "台灯",
+            "暖光。",
+            "灯具",
+        )
         assert product.variants.get().name == "白色"
     with translation.override("en"):
         assert (product.name, product.description) == ("Desk lamp", "Warm light.")
