@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, URLVali
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.manager import MultilingualManager
 
 from core.money import validate_unit_price
 
@@ -34,6 +35,15 @@ class Category(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    # One column per language (catalog/translation.py), added by modeltranslation at start-up.
+    name_zh_hans: str | None
+    name_en: str | None
+    description_zh_hans: str | None
+    description_en: str | None
+    # Declared, not patched in by modeltranslation at start-up, so that type checkers know it:
+    # queries rewrite `name` to the active language's column.
+    objects: MultilingualManager[Category] = MultilingualManager()
+
     class Meta:
         verbose_name = _("category")
         verbose_name_plural = _("categories")
@@ -53,6 +63,13 @@ class Brand(models.Model):
     slug = models.SlugField(_("slug"), max_length=120, unique=True, allow_unicode=True)
     logo = models.ImageField(_("logo"), upload_to="brands/", blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+
+    # One column per language (catalog/translation.py), added by modeltranslation at start-up.
+    name_zh_hans: str | None
+    name_en: str | None
+    # Declared, not patched in by modeltranslation at start-up, so that type checkers know it:
+    # queries rewrite `name` to the active language's column.
+    objects: MultilingualManager[Brand] = MultilingualManager()
 
     class Meta:
         verbose_name = _("brand")
@@ -113,6 +130,17 @@ class Product(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    # One column per language (catalog/translation.py), added by modeltranslation at start-up.
+    name_zh_hans: str | None
+    name_en: str | None
+    short_description_zh_hans: str | None
+    short_description_en: str | None
+    description_zh_hans: str | None
+    description_en: str | None
+    # Declared, not patched in by modeltranslation at start-up, so that type checkers know it:
+    # queries rewrite `name` to the active language's column.
+    objects: MultilingualManager[Product] = MultilingualManager()
+
     class Meta:
         verbose_name = _("product")
         verbose_name_plural = _("products")
@@ -171,6 +199,13 @@ class ProductVariant(models.Model):
     sort_order = models.PositiveIntegerField(_("sort order"), default=0)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    # One column per language (catalog/translation.py), added by modeltranslation at start-up.
+    name_zh_hans: str | None
+    name_en: str | None
+    # Declared, not patched in by modeltranslation at start-up, so that type checkers know it:
+    # queries rewrite `name` to the active language's column.
+    objects: MultilingualManager[ProductVariant] = MultilingualManager()
 
     class Meta:
         verbose_name = _("variant")
@@ -291,6 +326,13 @@ class Banner(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    # One column per language (catalog/translation.py), added by modeltranslation at start-up.
+    title_zh_hans: str | None
+    title_en: str | None
+    # Declared, not patched in by modeltranslation at start-up, so that type checkers know it:
+    # queries rewrite `name` to the active language's column.
+    objects: MultilingualManager[Banner] = MultilingualManager()
+
     class Meta:
         verbose_name = _("banner")
         verbose_name_plural = _("banners")
@@ -328,6 +370,13 @@ class HomeSection(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    # One column per language (catalog/translation.py), added by modeltranslation at start-up.
+    title_zh_hans: str | None
+    title_en: str | None
+    # Declared, not patched in by modeltranslation at start-up, so that type checkers know it:
+    # queries rewrite `name` to the active language's column.
+    objects: MultilingualManager[HomeSection] = MultilingualManager()
 
     class Meta:
         verbose_name = _("home section")

@@ -417,9 +417,10 @@ def home_content(
         .select_related("section")
         .order_by("section__position", "section_id", "position", "pk")
     )
+    scheduled: list[Banner | HomeSection] = [*banners, *(item.section for item in items)]
     changes = [
         moment
-        for row in [*banners, *(item.section for item in items)]
+        for row in scheduled
         for moment in (row.starts_at, row.ends_at)
         if moment is not None and moment > at
     ]

@@ -10,7 +10,7 @@ from catalog.tests.factories import BannerFactory, CategoryFactory, HomeSectionF
 
 @pytest.fixture
 def home_content(make_product, settings):
-    settings.ROOT_URLCONF = "catalog.tests.media_urls"
+    settings.ROOT_URLCONF = "shop.tests.media_urls"  # + uploaded media (banners)
     tea = CategoryFactory(slug="tea", name_zh_hans="茶具", name_en="Tea sets")
     kettle = make_product(
         "Electric kettle", "99.00", slug="kettle", category=tea, stock=5, name_zh_hans="电热水壶"

@@ -376,7 +376,7 @@ class Command(BaseCommand):
                         product_id=pk,
                         image=image,
                         thumbnail=thumb,
-                        alt_text=product.name_zh_hans,
+                        alt_text=product.name_zh_hans or "",
                         is_primary=True,
                     )
                 )
