@@ -223,6 +223,8 @@ def test_home_page_queries_do_not_grow_with_products(
     with django_assert_max_num_queries(12):
         html = page(client)
     assert "Recommended for you" in html
+    with django_assert_max_num_queries(5):  # the catalogue from the cache; the user's own list
+        page(client)
 
 
 def test_a_price_change_shows_on_the_next_home_view(

@@ -155,6 +155,9 @@ def test_admin_edits_the_languages_side_by_side(staff, kettle):
         f"/admin/catalog/product/{kettle.pk}/change/",
         f"/admin/catalog/category/{kettle.category_id}/change/",
         f"/admin/catalog/brand/{kettle.brand_id}/change/",
+        "/admin/catalog/product/add/",
+        "/admin/catalog/category/add/",
+        f"/admin/catalog/productvariant/{kettle.variants.get().pk}/change/",
         "/admin/catalog/banner/add/",
         "/admin/catalog/homesection/add/",
     ):
