@@ -295,3 +295,52 @@ def test_staff_preview_shows_a_future_schedule_others_get_the_live_page(client, 
 )
 def test_money_filter(value, shown):
     assert money(value) == shown
+
+
+# --- The admin -----------------------------------------------------------------------------------
+
+
+def test_staff_build_a_section_in_the_admin_with_ordered_products(
+    staff, shelf, client, django_capture_on_commit_callbacks
+):
+    from catalog.tests.conftest import png_file
+
+    admin = Client()
+    admin.force_login(staff)
+    assert "Staff picks" not in page(client)  # cached now
+    items = {
+        "items-TOTAL_FORMS": "2",
+        "items-INITIAL_FORMS": "0",
+        "items-MIN_NUM_FORMS": "0",
+        "items-MAX_NUM_FORMS": "1000",
+        "items-0-position": "2",
+        "items-0-product": shelf["kettle"].pk,
+        "items-1-position": "1",
+        "items-1-product": shelf["teapot"].pk,
+    }
+    data = {"title_zh_hans": "精选", "title_en": "Staff picks", "position": "0", "is_active": "on"}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin.post("/admin/catalog/homesection/add/", {**data, **items})
+    assert response.status_code == 302, response.content.decode()[:3000]
+
+    html = page(client)
+    picks = html.split("Staff picks", 1)[1]
+    assert picks.index("Teapot") < picks.index("Kettle")  # by position, not by entry
+
+    banner = {
+        "title_zh_hans": "促销",
+        "title_en": "Sale",
+        "image": png_file("sale.png", size=(300, 100)),
+        "link": "javascript:alert(1)",
+        "position": "0",
+        "is_active": "on",
+    }
+    response = admin.post("/admin/catalog/banner/add/", banner)
+    assert response.status_code == 200  # refused: a banner links to a path or an http(s) URL
+    banner["image"] = png_file("sale.png", size=(300, 100))
+    banner["link"] = "https://example.com/sale"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert admin.post("/admin/catalog/banner/add/", banner).status_code == 302
+    assert 'href="https://example.com/sale"' in page(client)
+    changelist = admin.get("/admin/catalog/banner/").content.decode()
+    assert "Preview the home page" in changelist and "<img" in changelist
