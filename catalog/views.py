@@ -13,7 +13,6 @@ from django.utils import timezone, translation
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.safestring import mark_safe
 
-from accounts.permissions import is_staff_user
 from catalog import cache as catalog_cache
 from catalog import queries
 from catalog.cache import CacheUnavailable, cache_call
@@ -24,10 +23,11 @@ HOME_LIST_LENGTH = 8
 
 
 def _preview_moment(request) -> datetime | None:
-    """Staff see the home page as it will look at `?preview=2026-12-01T10:00` (or a date);
-    anyone else, or a malformed value, gets the live page."""
+    """People who edit in the admin (staff, merchants) see the home page as it will look at
+    `?preview=2026-12-01T10:00` (or a date); anyone else, or a malformed value, gets the live page."""
     raw = request.GET.get("preview", "").strip()
-    if not raw or not is_staff_user(request.user):
+    user = request.user
+    if not raw or not (user.is_authenticated and user.is_active and user.is_staff):
         return None
     moment = parse_datetime(raw)
     if moment is None:
