@@ -192,23 +192,27 @@ def product_search_vector_expression() -> CombinedExpression:
         .annotate(skus=StringAgg("sku", delimiter=" "))
         .values("skus")[:1]
     )
-    langs = [lang.replace("-", "_") for lang in AVAILABLE_LANGUAGES]
-    # Every language's text: a shopper finds a product by its Chinese or its English words.
+
+    # Every language's text (name_zh_hans, name_en, ...): a shopper finds a product by its
+    # Chinese or its English words, whatever the language of the page.
+    def each(field: str) -> list[str]:
+        return [build_localized_fieldname(field, lang) for lang in AVAILABLE_LANGUAGES]
+
     brand = [
-        Subquery(Brand.objects.filter(pk=OuterRef("brand_id")).values(f"name_{lang}")[:1])
-        for lang in langs
+        Subquery(Brand.objects.filter(pk=OuterRef("brand_id")).values(name)[:1])
+        for name in each("name")
     ]
     category = [
-        Subquery(Category.objects.filter(pk=OuterRef("category_id")).values(f"name_{lang}")[:1])
-        for lang in langs
+        Subquery(Category.objects.filter(pk=OuterRef("category_id")).values(name)[:1])
+        for name in each("name")
     ]
     cfg = SEARCH_CONFIG
     return (
-        SearchVector(*(f"name_{lang}" for lang in langs), weight="A", config=cfg)
+        SearchVector(*each("name"), weight="A", config=cfg)
         + SearchVector(skus, weight="A", config=cfg)
         + SearchVector(*brand, *category, weight="B", config=cfg)
-        + SearchVector(*(f"short_description_{lang}" for lang in langs), weight="C", config=cfg)
-        + SearchVector(*(f"description_{lang}" for lang in langs), weight="D", config=cfg)
+        + SearchVector(*each("short_description"), weight="C", config=cfg)
+        + SearchVector(*each("description"), weight="D", config=cfg)
     )
 
 
@@ -323,19 +327,20 @@ def products_set_flags(
 # --- Variants ----------------------------------------------------------------------------------------
 
 
-def _fill_default_language(obj: Model, data: dict[str, Any]) -> None:
+def _fill_default_language(obj: Model, data: dict[str, Any], fields: Iterable[str]) -> None:
     """A new row's plain `name` (written in the active language) is its Chinese text too, unless
-    the Chinese text was given: the fallback of every language must have something to show."""
-    for name in ("name", "short_description", "description", "title"):
+    the Chinese text was given: the fallback of every language must have something to show. (The
+    constructor does this by itself: settings.MODELTRANSLATION_AUTO_POPULATE.)"""
+    for name in fields:
         default = build_localized_fieldname(name, DEFAULT_LANGUAGE)
-        if name in data and default not in data and hasattr(obj, default):
+        if name in data and default not in data:
             setattr(obj, default, data[name])
 
 
 def _variant_save(variant: ProductVariant, data: dict[str, Any]) -> ProductVariant:
     _check_fields(data, VARIANT_FIELDS)
     if variant.pk is None:
-        _fill_default_language(variant, data)
+        _fill_default_language(variant, data, ["name"])
     for name, value in data.items():
         if name in ("price", "compare_at_price", "cost_price"):
             # Checked before quantizing: a huge value makes quantize raise InvalidOperation.
