@@ -2,20 +2,37 @@
 
 The admin's forms save models directly; save_related and the actions then call catalog.services so
 that prices, search vectors, thumbnails and cached answers follow exactly as they do for the API.
+
+Content fields are edited in Chinese and English side by side (modeltranslation's TranslationAdmin:
+`name [zh-hans]`, `name [en]`); each language's column is a field of its own, so an edit of the
+English name alone writes `name_en` alone (core.admin.EditedFieldsAdminMixin).
 """
 
 from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
-from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
+from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from catalog import locks, queries, services
 from catalog.cache import catalog_cache_invalidate
-from catalog.models import Brand, Category, Product, ProductImage, ProductVariant, Review
+from catalog.models import (
+    Banner,
+    Brand,
+    Category,
+    HomeSection,
+    HomeSectionProduct,
+    Product,
+    ProductImage,
+    ProductVariant,
+    Review,
+)
 from core.admin import EditedFieldsAdminMixin, edited_fields, save_edited
 
 
@@ -38,11 +55,15 @@ def _thumb(file, size=60):
     )
 
 
+# Admin search and autocompletes look in every language (a plain "name" would be the active one).
+NAME_SEARCH = ["name_zh_hans", "name_en"]
+
+
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(TranslationAdmin):
     list_display = ["tree_name", "slug", "is_active", "sort_order", "product_count"]
     list_filter = ["is_active"]
-    search_fields = ["name", "slug"]
+    search_fields = [*NAME_SEARCH, "slug"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["parent"]
     list_per_page = 200
@@ -108,10 +129,10 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Brand)
-class BrandAdmin(admin.ModelAdmin):
+class BrandAdmin(TranslationAdmin):
     list_display = ["name", "slug", "is_active", "logo_preview"]
     list_filter = ["is_active"]
-    search_fields = ["name", "slug"]
+    search_fields = [*NAME_SEARCH, "slug"]
     prepopulated_fields = {"slug": ["name"]}
 
     @admin.display(description=_("logo"))
@@ -129,7 +150,7 @@ class BrandAdmin(admin.ModelAdmin):
             services.brand_delete(brand)
 
 
-class VariantInline(admin.TabularInline):
+class VariantInline(TranslationTabularInline):
     model = ProductVariant
     extra = 0
     # The change link leads to the variant's page, which shows its stock per warehouse.
@@ -173,7 +194,7 @@ class VariantInline(admin.TabularInline):
 
 
 @admin.register(ProductVariant)
-class ProductVariantAdmin(EditedFieldsAdminMixin, admin.ModelAdmin):
+class ProductVariantAdmin(EditedFieldsAdminMixin, TranslationAdmin):
     """A variant with its stock per warehouse (read-only here: stock changes go through
     Inventory › Stock › “Adjust stock”, so every change has a ledger row). The stock rows are an
     inline of inventory (inventory.admin re-registers this admin with it: catalog sits below
@@ -181,7 +202,7 @@ class ProductVariantAdmin(EditedFieldsAdminMixin, admin.ModelAdmin):
 
     list_display = ["sku", "product", "name", "price", "is_active", "on_hand", "available_units"]
     list_filter = ["is_active", "product__category"]
-    search_fields = ["sku", "name", "barcode", "product__name"]
+    search_fields = ["sku", *NAME_SEARCH, "barcode", "product__name_zh_hans", "product__name_en"]
     autocomplete_fields = ["product"]
     list_select_related = ["product"]
 
@@ -244,7 +265,7 @@ class ImageInline(admin.TabularInline):
 
 
 @admin.register(Product)
-class ProductAdmin(EditedFieldsAdminMixin, admin.ModelAdmin):
+class ProductAdmin(EditedFieldsAdminMixin, TranslationAdmin):
     """Edits write only the fields the person changed, the product's and each inline row's: the
     price, rating, sales and stock flag belong to the services (product_sync recomputes the
     derived ones after the save), and a variant's columns may have been changed by variant_update
@@ -264,7 +285,7 @@ class ProductAdmin(EditedFieldsAdminMixin, admin.ModelAdmin):
     ]
     list_display_links = ["thumbnail", "name"]
     list_filter = ["is_active", "is_featured", "category", "brand"]
-    search_fields = ["name", "slug", "variants__sku"]
+    search_fields = [*NAME_SEARCH, "slug", "variants__sku"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["category", "brand"]
     readonly_fields = ["price", "compare_at_price", "rating_avg", "review_count", "sales_count"]
@@ -400,7 +421,13 @@ class ProductAdmin(EditedFieldsAdminMixin, admin.ModelAdmin):
 class ReviewAdmin(admin.ModelAdmin):
     list_display = ["product", "user", "rating", "title", "is_visible", "created_at"]
     list_filter = ["is_visible", "rating"]
-    search_fields = ["product__name", "user__username", "title", "body"]
+    search_fields = [
+        "product__name_zh_hans",
+        "product__name_en",
+        "user__username",
+        "title",
+        "body",
+    ]
     list_select_related = ["product", "user"]
     readonly_fields = ["product", "user", "rating", "title", "body", "created_at"]
     actions = ["hide", "show"]
@@ -437,3 +464,127 @@ class ReviewAdmin(admin.ModelAdmin):
     def show(self, request, queryset):
         for review in queryset.select_related("product"):
             services.review_set_visible(review, visible=True)
+
+
+# --- Home page content -------------------------------------------------------------------------------
+
+
+def _preview_link(obj):
+    """The home page as shoppers will see it when this row starts (or now, if it has started)."""
+    moment = timezone.localtime(max(obj.starts_at or timezone.now(), timezone.now()))
+    query = urlencode({"preview": moment.strftime("%Y-%m-%dT%H:%M")})
+    return format_html(
+        '<a href="/?{}" target="_blank" rel="noopener">{}</a>', query, _("Preview the home page")
+    )
+
+
+class HomeContentAdmin(EditedFieldsAdminMixin, TranslationAdmin):
+    """Edits write only what was edited; every save or deletion forgets the cached home answers
+    and pages once it commits (catalog.services.home_content_changed)."""
+
+    list_filter = ["is_active"]
+    list_editable = ["position", "is_active"]
+    search_fields = ["title_zh_hans", "title_en"]
+
+    @admin.display(description=_("preview"))
+    def preview_link(self, obj):
+        return _preview_link(obj)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        services.home_content_changed()
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        services.home_content_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        services.home_content_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        services.home_content_changed()
+
+
+@admin.register(Banner)
+class BannerAdmin(HomeContentAdmin):
+    list_display = [
+        "image_preview",
+        "title",
+        "link",
+        "position",
+        "is_active",
+        "starts_at",
+        "ends_at",
+        "preview_link",
+    ]
+    list_display_links = ["image_preview", "title"]
+    fields = [
+        "title",
+        "image",
+        "image_preview",
+        "link",
+        "position",
+        "is_active",
+        "starts_at",
+        "ends_at",
+        "preview_link",
+    ]
+    readonly_fields = ["image_preview", "preview_link"]
+
+    @admin.display(description=_("image"))
+    def image_preview(self, obj):
+        return _thumb(obj.image, 120)
+
+
+class HomeSectionProductInline(admin.TabularInline):
+    """The section's products in the order shoppers see them (lowest position first)."""
+
+    model = HomeSectionProduct
+    extra = 1
+    autocomplete_fields = ["product"]
+    fields = ["position", "product", "thumbnail", "shown"]
+    readonly_fields = ["thumbnail", "shown"]
+    ordering = ["position", "id"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("product")
+            .prefetch_related(Prefetch("product__images", to_attr="all_images"))
+        )
+
+    @admin.display(description=_("image"))
+    def thumbnail(self, obj):
+        images = [i for i in getattr(obj.product, "all_images", []) if i.is_primary]
+        return _thumb(images[0].thumbnail or images[0].image, 40) if images else "-"
+
+    @admin.display(description=_("shown to shoppers"), boolean=True)
+    def shown(self, obj):
+        # Inactive or unpriced products stay in the list but are left out of the page.
+        return bool(obj.product.is_active and obj.product.price is not None)
+
+
+@admin.register(HomeSection)
+class HomeSectionAdmin(HomeContentAdmin):
+    list_display = [
+        "title",
+        "position",
+        "is_active",
+        "starts_at",
+        "ends_at",
+        "product_count",
+        "preview_link",
+    ]
+    fields = ["title", "position", "is_active", "starts_at", "ends_at", "preview_link"]
+    readonly_fields = ["preview_link"]
+    inlines = [HomeSectionProductInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(product_count=Count("items"))
+
+    @admin.display(description=_("products"), ordering="product_count")
+    def product_count(self, obj):
+        return obj.product_count

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import time
 import uuid
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import ParamSpec, TypeVar
 
 from django.core.cache import cache
@@ -76,6 +78,20 @@ def detail_answer_key(product_id: int, token: str, variant: str) -> str:
 
 def list_answer_key(version: int, variant: str) -> str:
     return f"catalog:list:{version}:{_digest(variant)}"
+
+
+def home_answer_key(version: int, variant: str) -> str:
+    """The home content (API answer or page fragment): prices, stock and the staff's banners and
+    sections all bump the list version, so it follows every change the lists follow."""
+    return f"catalog:home:{version}:{_digest(variant)}"
+
+
+def seconds_until(moment: datetime | None, *, at: datetime, longest: int) -> int:
+    """How long a copy may be cached: `longest`, or less when the content changes by itself at
+    `moment` (a banner's schedule starts or ends). 0: do not cache."""
+    if moment is None:
+        return longest
+    return max(0, min(longest, math.floor((moment - at).total_seconds())))
 
 
 def slug_key(slug: str) -> str:

@@ -1,11 +1,15 @@
+from __future__ import annotations
+
 from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.manager import MultilingualManager
 
 from core.money import validate_unit_price
 
@@ -31,6 +35,15 @@ class Category(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    # One column per language (catalog/translation.py), added by modeltranslation at start-up.
+    name_zh_hans: str | None
+    name_en: str | None
+    description_zh_hans: str | None
+    description_en: str | None
+    # Declared, not patched in by modeltranslation at start-up, so that type checkers know it:
+    # queries rewrite `name` to the active language's column.
+    objects: MultilingualManager[Category] = MultilingualManager()
+
     class Meta:
         verbose_name = _("category")
         verbose_name_plural = _("categories")
@@ -50,6 +63,13 @@ class Brand(models.Model):
     slug = models.SlugField(_("slug"), max_length=120, unique=True, allow_unicode=True)
     logo = models.ImageField(_("logo"), upload_to="brands/", blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+
+    # One column per language (catalog/translation.py), added by modeltranslation at start-up.
+    name_zh_hans: str | None
+    name_en: str | None
+    # Declared, not patched in by modeltranslation at start-up, so that type checkers know it:
+    # queries rewrite `name` to the active language's column.
+    objects: MultilingualManager[Brand] = MultilingualManager()
 
     class Meta:
         verbose_name = _("brand")
@@ -110,6 +130,17 @@ class Product(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    # One column per language (catalog/translation.py), added by modeltranslation at start-up.
+    name_zh_hans: str | None
+    name_en: str | None
+    short_description_zh_hans: str | None
+    short_description_en: str | None
+    description_zh_hans: str | None
+    description_en: str | None
+    # Declared, not patched in by modeltranslation at start-up, so that type checkers know it:
+    # queries rewrite `name` to the active language's column.
+    objects: MultilingualManager[Product] = MultilingualManager()
+
     class Meta:
         verbose_name = _("product")
         verbose_name_plural = _("products")
@@ -168,6 +199,13 @@ class ProductVariant(models.Model):
     sort_order = models.PositiveIntegerField(_("sort order"), default=0)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    # One column per language (catalog/translation.py), added by modeltranslation at start-up.
+    name_zh_hans: str | None
+    name_en: str | None
+    # Declared, not patched in by modeltranslation at start-up, so that type checkers know it:
+    # queries rewrite `name` to the active language's column.
+    objects: MultilingualManager[ProductVariant] = MultilingualManager()
 
     class Meta:
         verbose_name = _("variant")
@@ -251,3 +289,135 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product} ({self.rating})"
+
+
+# --- Home page content, edited by staff ------------------------------------------------------------
+
+
+def validate_link(value: str) -> None:
+    """A banner leads to a path of this shop (`/c/phones/`) or to an http(s) URL, nothing else (no
+    `javascript:`, no protocol-relative `//host` that would look like a path)."""
+    if value.startswith("/") and not value.startswith("//"):
+        return
+    URLValidator(schemes=["http", "https"])(value)
+
+
+def _check_schedule(obj: Banner | HomeSection) -> None:
+    if obj.starts_at and obj.ends_at and obj.ends_at <= obj.starts_at:
+        raise ValidationError({"ends_at": _("The end must be after the start.")})
+
+
+class Banner(models.Model):
+    """A picture with a link on the home page, shown while active and inside its schedule."""
+
+    title = models.CharField(_("title"), max_length=200)
+    image = models.ImageField(_("image"), upload_to="banners/%Y/%m/")
+    link = models.CharField(
+        _("link"),
+        max_length=500,
+        blank=True,
+        validators=[validate_link],
+        help_text=_("A path of the shop such as /c/phones/, or an https:// address."),
+    )
+    position = models.PositiveIntegerField(_("position"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+    starts_at = models.DateTimeField(_("starts at"), null=True, blank=True)
+    ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    # One column per language (catalog/translation.py), added by modeltranslation at start-up.
+    title_zh_hans: str | None
+    title_en: str | None
+    # Declared, not patched in by modeltranslation at start-up, so that type checkers know it:
+    # queries rewrite `name` to the active language's column.
+    objects: MultilingualManager[Banner] = MultilingualManager()
+
+    class Meta:
+        verbose_name = _("banner")
+        verbose_name_plural = _("banners")
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(starts_at__isnull=True)
+                | Q(ends_at__isnull=True)
+                | Q(ends_at__gt=models.F("starts_at")),
+                name="catalog_banner_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        _check_schedule(self)
+
+
+class HomeSection(models.Model):
+    """A hand-picked list of products on the home page ("Featured", a seasonal selection)."""
+
+    title = models.CharField(_("title"), max_length=200)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+    starts_at = models.DateTimeField(_("starts at"), null=True, blank=True)
+    ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
+    products = models.ManyToManyField(
+        Product,
+        through="HomeSectionProduct",
+        related_name="home_sections",
+        verbose_name=_("products"),
+        blank=True,
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    # One column per language (catalog/translation.py), added by modeltranslation at start-up.
+    title_zh_hans: str | None
+    title_en: str | None
+    # Declared, not patched in by modeltranslation at start-up, so that type checkers know it:
+    # queries rewrite `name` to the active language's column.
+    objects: MultilingualManager[HomeSection] = MultilingualManager()
+
+    class Meta:
+        verbose_name = _("home section")
+        verbose_name_plural = _("home sections")
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(starts_at__isnull=True)
+                | Q(ends_at__isnull=True)
+                | Q(ends_at__gt=models.F("starts_at")),
+                name="catalog_homesection_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        _check_schedule(self)
+
+
+class HomeSectionProduct(models.Model):
+    """A product of a home section, at its place in the staff's order."""
+
+    section = models.ForeignKey(
+        HomeSection, on_delete=models.CASCADE, related_name="items", verbose_name=_("section")
+    )
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="home_items", verbose_name=_("product")
+    )
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("section product")
+        verbose_name_plural = _("section products")
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["section", "product"], name="catalog_homesection_product_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.section} #{self.position}: {self.product}"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.contrib.postgres.search import (
@@ -33,9 +34,21 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
+from modeltranslation.settings import AVAILABLE_LANGUAGES
+from modeltranslation.utils import build_localized_fieldname
 
-from catalog.models import Category, Product, ProductImage, ProductVariant, Review
+from catalog.models import (
+    Banner,
+    Category,
+    HomeSection,
+    HomeSectionProduct,
+    Product,
+    ProductImage,
+    ProductVariant,
+    Review,
+)
 
 if TYPE_CHECKING:
     pass
@@ -63,8 +76,14 @@ def category_tree(*, include_inactive: bool = False) -> list[CategoryNode]:
     An inactive category hides its whole branch from shoppers, so a child of an inactive parent is
     dropped too (not promoted to a root).
     """
-    qs = Category.objects.order_by("sort_order", "name", "pk")
-    categories = list(qs)
+    return _tree_from(_all_categories(), include_inactive=include_inactive)
+
+
+def _all_categories() -> list[Category]:
+    return list(Category.objects.order_by("sort_order", "name", "pk"))
+
+
+def _tree_from(categories: list[Category], *, include_inactive: bool) -> list[CategoryNode]:
     nodes = {c.pk: CategoryNode(c) for c in categories}
     roots: list[CategoryNode] = []
     for category in categories:
@@ -137,7 +156,10 @@ def category_hidden_ids() -> set[int]:
     are active. The tree is one small query; the answer is usually empty, so the product queries
     exclude these ids (no condition at all in the common case) rather than list the visible ones.
     """
-    rows = list(Category.objects.values_list("pk", "parent_id", "is_active"))
+    return _hidden_from(list(Category.objects.values_list("pk", "parent_id", "is_active")))
+
+
+def _hidden_from(rows: list[tuple[int, int | None, bool]]) -> set[int]:
     children: dict[int | None, list[int]] = {}
     active = set()
     for pk, parent_id, is_active in rows:
@@ -279,33 +301,162 @@ def product_search(qs: QuerySet[Product], terms: str) -> QuerySet[Product]:
     terms = terms.strip()
     if not terms:
         return qs
-    exact = Case(When(name__iexact=terms, then=Value(10.0)), default=Value(0.0))
+    # Names, descriptions, brand and category in every language: an English word and a Chinese
+    # word both find the product, whatever the language of the page.
+    names = _each_language("name")
+    exact = Case(When(_any_of(names, "iexact", terms), then=Value(10.0)), default=Value(0.0))
+    name_contains = _any_of(names, "icontains", terms)
     if connection.vendor == "postgresql":
         query = SearchQuery(terms, config=SEARCH_CONFIG, search_type="websearch")
         rank = SearchRank(F("search_vector"), query)
-        similarity = TrigramWordSimilarity(terms, "name")
-        match = Q(search_vector=query) | Q(name__icontains=terms)
+        similarity = Greatest(
+            *(
+                Coalesce(TrigramWordSimilarity(terms, name), Value(0.0), output_field=FloatField())
+                for name in names
+            )
+        )
+        match = Q(search_vector=query) | name_contains
         if not qs.filter(match).exists():
-            # Alone, not ORed with the words that matched nothing: one predicate is one index
-            # the planner sees it can use, where an OR of three looked dearer than a table scan.
-            match = Q(name__trigram_word_similar=terms)
+            # Alone, not ORed with the words that matched nothing: one predicate per name column,
+            # each served by its own trigram index (a bitmap OR), not a table scan.
+            match = _any_of(names, "trigram_word_similar", terms)
         return qs.filter(match).annotate(
-            relevance=exact
-            + Coalesce(rank, Value(0.0), output_field=FloatField())
-            + Coalesce(similarity, Value(0.0), output_field=FloatField())
+            relevance=exact + Coalesce(rank, Value(0.0), output_field=FloatField()) + similarity
         )
     sku_match = ProductVariant.objects.filter(product_id=OuterRef("pk"), sku__icontains=terms)
     return qs.filter(
-        Q(name__icontains=terms)
-        | Q(short_description__icontains=terms)
-        | Q(description__icontains=terms)
-        | Q(brand__name__icontains=terms)
-        | Q(category__name__icontains=terms)
+        name_contains
+        | _any_of(_each_language("short_description"), "icontains", terms)
+        | _any_of(_each_language("description"), "icontains", terms)
+        | _any_of(_each_language("brand__name"), "icontains", terms)
+        | _any_of(_each_language("category__name"), "icontains", terms)
         | Exists(sku_match)
     ).annotate(
-        relevance=exact + Case(When(name__icontains=terms, then=Value(1.0)), default=Value(0.0)),
+        relevance=exact + Case(When(name_contains, then=Value(1.0)), default=Value(0.0)),
     )
+
+
+def _each_language(field: str) -> list[str]:
+    """`name` -> ["name_zh_hans", "name_en"]: the columns of a translated field (the plain name
+    would be rewritten to the active language's column alone)."""
+    return [build_localized_fieldname(field, lang) for lang in AVAILABLE_LANGUAGES]
+
+
+def _any_of(fields: Iterable[str], lookup: str, value: str) -> Q:
+    q = Q()
+    for name in fields:
+        q |= Q(**{f"{name}__{lookup}": value})
+    return q
 
 
 def product_reviews(product: Product) -> QuerySet[Review]:
     return product.reviews.filter(is_visible=True).select_related("user").order_by("-created_at")
+
+
+# --- Home page ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class HomeSectionContent:
+    section: HomeSection
+    products: list[Product]
+
+    @property
+    def id(self) -> int:
+        return self.section.pk
+
+    @property
+    def title(self) -> str:
+        return self.section.title
+
+
+@dataclass
+class HomeContent:
+    """What the home page and the `home/` endpoint show at one moment."""
+
+    banners: list[Banner]
+    sections: list[HomeSectionContent]
+    # The next time a banner or section starts or ends: a cached copy must not outlive it.
+    changes_at: datetime | None = None
+    newest: list[Product] = field(default_factory=list)
+    trending: list[Product] = field(default_factory=list)
+    categories: list[CategoryNode] = field(default_factory=list)
+
+
+def home_content(
+    *,
+    at: datetime | None = None,
+    newest: int = 0,
+    trending: int = 0,
+    with_categories: bool = False,
+) -> HomeContent:
+    """The staff's banners and sections current `at` (default now), in their positions, each
+    section's products as shoppers see them (active, priced, in a shown category) in the staff's
+    order; sections left without products are not shown.
+
+    The home page also asks for the `newest` and `trending` (best-selling, in stock) products and
+    the category tree. Whatever the number of products, a fixed number of queries: the categories,
+    the banners, the sections with their items, the ids of each list, then all the products at
+    once with their primary images.
+    """
+    at = at or timezone.now()
+    if with_categories:
+        # One read of the tree serves both the navigation and which categories are hidden.
+        categories = _all_categories()
+        hidden = _hidden_from([(c.pk, c.parent_id, c.is_active) for c in categories])
+        tree = _tree_from(categories, include_inactive=False)
+    else:
+        hidden, tree = category_hidden_ids(), []
+
+    # Not yet ended: the current ones, and the future ones whose start is the next change.
+    not_ended = Q(ends_at__isnull=True) | Q(ends_at__gt=at)
+    banners = list(Banner.objects.filter(not_ended, is_active=True).order_by("position", "pk"))
+    items = list(
+        HomeSectionProduct.objects.filter(section__is_active=True)
+        .filter(Q(section__ends_at__isnull=True) | Q(section__ends_at__gt=at))
+        .select_related("section")
+        .order_by("section__position", "section_id", "position", "pk")
+    )
+    scheduled: list[Banner | HomeSection] = [*banners, *(item.section for item in items)]
+    changes = [
+        moment
+        for row in scheduled
+        for moment in (row.starts_at, row.ends_at)
+        if moment is not None and moment > at
+    ]
+
+    def started(row: Banner | HomeSection) -> bool:
+        return row.starts_at is None or row.starts_at <= at
+
+    shown = product_list(hidden_category_ids=hidden)
+    newest_ids = (
+        list(shown.order_by("-created_at", "-id").values_list("pk", flat=True)[:newest])
+        if newest
+        else []
+    )
+    trending_ids = (
+        list(
+            shown.filter(in_stock=True)
+            .order_by("-sales_count", "-id")
+            .values_list("pk", flat=True)[:trending]
+        )
+        if trending
+        else []
+    )
+    wanted = {item.product_id for item in items if started(item.section)}
+    wanted.update(newest_ids, trending_ids)
+    products = {p.pk: p for p in shown.filter(pk__in=sorted(wanted))} if wanted else {}
+
+    sections: dict[int, HomeSectionContent] = {}
+    for item in items:
+        if started(item.section) and item.product_id in products:
+            entry = sections.setdefault(item.section_id, HomeSectionContent(item.section, []))
+            entry.products.append(products[item.product_id])
+    return HomeContent(
+        banners=[b for b in banners if started(b)],
+        sections=list(sections.values()),
+        changes_at=min(changes, default=None),
+        newest=[products[pk] for pk in newest_ids if pk in products],
+        trending=[products[pk] for pk in trending_ids if pk in products],
+        categories=tree,
+    )

@@ -24,6 +24,8 @@ from django.db.models import Avg, Count, Model, OuterRef, Subquery
 from django.db.models.expressions import CombinedExpression
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.settings import AVAILABLE_LANGUAGES, DEFAULT_LANGUAGE
+from modeltranslation.utils import build_localized_fieldname
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from catalog import locks
@@ -53,6 +55,14 @@ IMAGE_MAX_PIXELS = 40_000_000
 REFRESH_BATCH = 1000
 ALLOWED_IMAGE_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
 
+
+def localized(*names: str) -> set[str]:
+    """The per-language columns of translated fields: name -> {name_zh_hans, name_en}
+    (catalog/translation.py). Services accept them beside the plain name, which means the active
+    language's column (and fills the Chinese one too when a row is created)."""
+    return {build_localized_fieldname(n, lang) for n in names for lang in AVAILABLE_LANGUAGES}
+
+
 PRODUCT_FIELDS = {
     "name",
     "slug",
@@ -66,7 +76,7 @@ PRODUCT_FIELDS = {
     "is_digital",
     "requires_shipping",
     "weight",
-}
+} | localized("name", "short_description", "description")
 VARIANT_FIELDS = {
     "sku",
     "name",
@@ -78,8 +88,16 @@ VARIANT_FIELDS = {
     "attributes",
     "is_active",
     "sort_order",
-}
-CATEGORY_FIELDS = {"name", "slug", "description", "parent", "sort_order", "is_active", "image"}
+} | localized("name")
+CATEGORY_FIELDS = {
+    "name",
+    "slug",
+    "description",
+    "parent",
+    "sort_order",
+    "is_active",
+    "image",
+} | localized("name", "description")
 
 
 def _invalidate_on_commit(product_ids: Iterable[int]) -> None:
@@ -174,15 +192,27 @@ def product_search_vector_expression() -> CombinedExpression:
         .annotate(skus=StringAgg("sku", delimiter=" "))
         .values("skus")[:1]
     )
-    brand = Subquery(Brand.objects.filter(pk=OuterRef("brand_id")).values("name")[:1])
-    category = Subquery(Category.objects.filter(pk=OuterRef("category_id")).values("name")[:1])
+
+    # Every language's text (name_zh_hans, name_en, ...): a shopper finds a product by its
+    # Chinese or its English words, whatever the language of the page.
+    def each(field: str) -> list[str]:
+        return [build_localized_fieldname(field, lang) for lang in AVAILABLE_LANGUAGES]
+
+    brand = [
+        Subquery(Brand.objects.filter(pk=OuterRef("brand_id")).values(name)[:1])
+        for name in each("name")
+    ]
+    category = [
+        Subquery(Category.objects.filter(pk=OuterRef("category_id")).values(name)[:1])
+        for name in each("name")
+    ]
     cfg = SEARCH_CONFIG
     return (
-        SearchVector("name", weight="A", config=cfg)
+        SearchVector(*each("name"), weight="A", config=cfg)
         + SearchVector(skus, weight="A", config=cfg)
-        + SearchVector(brand, category, weight="B", config=cfg)
-        + SearchVector("short_description", weight="C", config=cfg)
-        + SearchVector("description", weight="D", config=cfg)
+        + SearchVector(*brand, *category, weight="B", config=cfg)
+        + SearchVector(*each("short_description"), weight="C", config=cfg)
+        + SearchVector(*each("description"), weight="D", config=cfg)
     )
 
 
@@ -297,8 +327,20 @@ def products_set_flags(
 # --- Variants ----------------------------------------------------------------------------------------
 
 
+def _fill_default_language(obj: Model, data: dict[str, Any], fields: Iterable[str]) -> None:
+    """A new row's plain `name` (written in the active language) is its Chinese text too, unless
+    the Chinese text was given: the fallback of every language must have something to show. (The
+    constructor does this by itself: settings.MODELTRANSLATION_AUTO_POPULATE.)"""
+    for name in fields:
+        default = build_localized_fieldname(name, DEFAULT_LANGUAGE)
+        if name in data and default not in data:
+            setattr(obj, default, data[name])
+
+
 def _variant_save(variant: ProductVariant, data: dict[str, Any]) -> ProductVariant:
     _check_fields(data, VARIANT_FIELDS)
+    if variant.pk is None:
+        _fill_default_language(variant, data, ["name"])
     for name, value in data.items():
         if name in ("price", "compare_at_price", "cost_price"):
             # Checked before quantizing: a huge value makes quantize raise InvalidOperation.
@@ -562,7 +604,7 @@ def category_update(category: Category, **fields: Any) -> Category:
         product_ids = _category_product_ids(category_descendant_ids(category.pk))
     else:
         product_ids = _category_product_ids([category.pk])
-    if {"name"} & set(fields):
+    if {"name", *localized("name")} & set(fields):
         products_refresh_search_vector(product_ids)
     _invalidate_on_commit(product_ids)
     return category
@@ -604,6 +646,15 @@ def brand_delete(brand: Brand) -> None:
     brand.delete()
     products_refresh_search_vector(product_ids)
     _invalidate_on_commit(product_ids)
+
+
+# --- Home page content ---------------------------------------------------------------------------
+
+
+def home_content_changed() -> None:
+    """Banners or home sections were edited (the admin saves them directly): cached home answers
+    and pages are forgotten once the edit commits."""
+    _invalidate_on_commit([])
 
 
 # --- Reviews -----------------------------------------------------------------------------------------

@@ -216,6 +216,14 @@ WECHAT_TIMEOUT_SECONDS = env.float("WECHAT_TIMEOUT_SECONDS", default=5.0)
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Content (names and descriptions of categories, brands, products, variants; home banners and
+# sections) has a column per language (django-modeltranslation, catalog/translation.py). Chinese is
+# the default and the fallback: an English page shows the Chinese text where English is empty (and a
+# Chinese page the English one when only that was written). A row created with a plain `name`
+# gets it in the Chinese column too, so the fallback always has something to show.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "zh-hans"
+MODELTRANSLATION_FALLBACK_LANGUAGES = {"default": ("zh-hans",), "zh-hans": ("en",)}
+MODELTRANSLATION_AUTO_POPULATE = "default"
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

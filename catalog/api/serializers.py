@@ -10,7 +10,26 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalog import services
-from catalog.models import Brand, Category, Product, ProductImage, ProductVariant, Review
+from catalog.models import (
+    Banner,
+    Brand,
+    Category,
+    Product,
+    ProductImage,
+    ProductVariant,
+    Review,
+)
+
+
+# Staff write each language's text as its own field (name_zh_hans, name_en, ...); the plain `name`
+# is read and written in the request's language (Accept-Language), falling back to Chinese.
+def _translations(*names: str) -> list[str]:
+    return sorted(services.localized(*names))
+
+
+def _write_only(fields: list[str]) -> dict[str, dict[str, object]]:
+    return {name: {"write_only": True} for name in fields}
+
 
 MONEY: dict[str, Any] = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0.00")}
 
@@ -40,7 +59,17 @@ class CategorySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Category
-        fields = ["id", "name", "slug", "description", "parent", "sort_order", "is_active"]
+        fields = [
+            "id",
+            "name",
+            "slug",
+            "description",
+            "parent",
+            "sort_order",
+            "is_active",
+            *_translations("name", "description"),
+        ]
+        extra_kwargs = _write_only(_translations("name", "description"))
 
     def validate_slug(self, value):
         qs = Category.objects.filter(slug=value)
@@ -181,9 +210,13 @@ class VariantSerializer(serializers.ModelSerializer):
             "is_active",
             "sort_order",
             "in_stock",
+            *_translations("name"),
         ]
         read_only_fields = ["id", "in_stock"]
-        extra_kwargs: dict[str, dict[str, object]] = {"sku": {"validators": []}}
+        extra_kwargs: dict[str, dict[str, object]] = {
+            "sku": {"validators": []},
+            **_write_only(_translations("name")),
+        }
 
     def validate_sku(self, value):
         qs = ProductVariant.objects.filter(sku=value)
@@ -257,6 +290,7 @@ class ProductWriteSerializer(serializers.ModelSerializer):
             "requires_shipping",
             "weight",
             "variants",
+            *_translations("name", "short_description", "description"),
         ]
 
     def validate_slug(self, value):
@@ -279,6 +313,37 @@ class ProductWriteSerializer(serializers.ModelSerializer):
                 {"variants": [_("Manage variants through the product's variants endpoint.")]}
             )
         return attrs
+
+
+# --- Home content ------------------------------------------------------------------------------------
+
+
+class HomeBannerSerializer(serializers.ModelSerializer):
+    image = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Banner
+        fields = ["id", "title", "image", "link"]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_image(self, banner) -> str | None:
+        return absolute_url(self.context.get("request"), banner.image)
+
+
+class HomeSectionSerializer(serializers.Serializer):
+    """A staff-curated list (serialises catalog.queries.HomeSectionContent)."""
+
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    products = ProductListSerializer(many=True)
+
+
+class HomeSerializer(serializers.Serializer):
+    """The home content (serialises catalog.queries.HomeContent): current banners and sections."""
+
+    banners = HomeBannerSerializer(many=True)
+    sections = HomeSectionSerializer(many=True)
 
 
 # --- Reviews -----------------------------------------------------------------------------------------

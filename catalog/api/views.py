@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
+from django.utils import timezone, translation
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -59,10 +60,11 @@ def _truthy(value) -> bool:
 
 
 def _answer_variant(request) -> str:
-    """What a cached answer depends on besides the data: the host (absolute image URLs) and the
-    full, normalised query string (filters, ordering, page, page size)."""
+    """What a cached answer depends on besides the data: the language of the content (names and
+    descriptions follow Accept-Language), the host (absolute image URLs) and the full, normalised
+    query string (filters, ordering, page, page size)."""
     params = sorted((k, v) for k in request.query_params for v in request.query_params.getlist(k))
-    return f"{request.build_absolute_uri('/')}?{params!r}"
+    return f"{translation.get_language()}|{request.build_absolute_uri('/')}?{params!r}"
 
 
 # --- Categories --------------------------------------------------------------------------------------
@@ -419,3 +421,40 @@ class ProductViewSet(
             user=request.user, product=product, **serializer.validated_data
         )
         return Response(s.ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
+
+
+# --- Home content ------------------------------------------------------------------------------------
+
+
+@extend_schema(tags=["catalog"], responses=s.HomeSerializer)
+class HomeView(APIView):
+    """The home page's staff-edited content for apps: the banners and curated sections current
+    now, in the request's language. Cached like the product lists (a price, stock or content edit
+    is seen at once), and never past the next start or end of a banner's or section's schedule."""
+
+    permission_classes = [permissions.AllowAny]
+
+    def _answer(self, request) -> tuple[dict, int]:
+        now = timezone.now()
+        content = queries.home_content(at=now)
+        data = s.HomeSerializer(content, context={"request": request}).data
+        timeout = catalog_cache.seconds_until(
+            content.changes_at, at=now, longest=settings.CATALOG_LIST_CACHE_SECONDS
+        )
+        return data, timeout
+
+    def get(self, request):
+        try:
+            version = cache_call(catalog_cache.list_version)
+            key = catalog_cache.home_answer_key(version, "api|" + _answer_variant(request))
+            data = cache_call(cache.get, key)
+        except CacheUnavailable:
+            return Response(self._answer(request)[0])
+        if data is not None:
+            return Response(data)
+        db.pin_reads()  # what is cached must not come from a lagging replica
+        data, timeout = self._answer(request)
+        if timeout > 0:
+            with suppress(CacheUnavailable):
+                cache_call(cache.set, key, data, timeout)
+        return Response(data)

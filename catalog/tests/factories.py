@@ -2,7 +2,15 @@ from decimal import Decimal
 
 import factory
 
-from catalog.models import Brand, Category, Product, ProductVariant
+from catalog.models import (
+    Banner,
+    Brand,
+    Category,
+    HomeSection,
+    HomeSectionProduct,
+    Product,
+    ProductVariant,
+)
 
 
 class CategoryFactory(factory.django.DjangoModelFactory):
@@ -53,3 +61,26 @@ class VariantFactory(factory.django.DjangoModelFactory):
         variant = super()._create(model_class, *args, **kwargs)
         product_refresh_price(variant.product)
         return variant
+
+
+class BannerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Banner
+
+    title = factory.Sequence(lambda n: f"Banner {n}")
+    image = factory.django.ImageField(width=60, height=20, color="orange")
+    link = "/c/sale/"
+
+
+class HomeSectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = HomeSection
+        skip_postgeneration_save = True
+
+    title = factory.Sequence(lambda n: f"Section {n}")
+
+    @factory.post_generation
+    def products(self, create, extracted, **kwargs):
+        """HomeSectionFactory(products=[a, b]): in that order."""
+        for position, product in enumerate(extracted or ()):
+            HomeSectionProduct.objects.create(section=self, product=product, position=position)

@@ -48,7 +48,8 @@ def _inline_management(prefix, total):
 def test_admin_add_with_variants_sets_price(merchant, django_capture_on_commit_callbacks):
     category, brand = CategoryFactory(), BrandFactory()
     data = {
-        "name": "Admin kettle",
+        "name_zh_hans": "管理水壶",
+        "name_en": "Admin kettle",
         "slug": "admin-kettle",
         "category": category.pk,
         "brand": brand.pk,
@@ -58,13 +59,13 @@ def test_admin_add_with_variants_sets_price(merchant, django_capture_on_commit_c
         **_inline_management("variants", 2),
         **_inline_management("images", 0),
         "variants-0-sku": "AK-1",
-        "variants-0-name": "Small",
+        "variants-0-name_en": "Small",
         "variants-0-price": "59.00",
         "variants-0-attributes": "{}",
         "variants-0-is_active": "on",
         "variants-0-sort_order": "0",
         "variants-1-sku": "AK-2",
-        "variants-1-name": "Large",
+        "variants-1-name_en": "Large",
         "variants-1-price": "49.00",
         "variants-1-compare_at_price": "69.00",
         "variants-1-attributes": "{}",

@@ -49,7 +49,7 @@ def set_list(queries, table):
 def test_product_rename_racing_services_keeps_their_columns(admin_client, rated):
     product, low = rated
     variant = product.variants.get()
-    data = change_form_data(admin_client, product_url(product), name="Rated, renamed")
+    data = change_form_data(admin_client, product_url(product), name_en="Rated, renamed")
 
     def services_commit():
         services.review_hide(low)  # rating 5.00 over 1 review
@@ -75,7 +75,7 @@ def test_variant_inline_edit_racing_variant_update_keeps_the_price(admin_client,
     product = make_product("Shirt", "20.00")
     variant = product.variants.get()
     # The product's own field too: the admin then writes both rows, as variant_update does.
-    changes = {"name": "Shirt, renamed", "variants-0-name": "Blue"}
+    changes = {"name_en": "Shirt, renamed", "variants-0-name_en": "Blue"}
     data = change_form_data(admin_client, product_url(product), **changes)
 
     response, _ = race_admin_save(
@@ -95,14 +95,16 @@ def test_variant_inline_edit_racing_variant_update_keeps_the_price(admin_client,
 @pytest.mark.django_db
 def test_product_rename_writes_only_the_name(admin_client, rated):
     product, _ = rated
-    data = change_form_data(admin_client, product_url(product), name="Renamed")
+    data = change_form_data(admin_client, product_url(product), name_en="Renamed")
 
     with CaptureQueriesContext(connection) as queries:
         response = admin_client.post(product_url(product), data)
 
     assert response.status_code == 302
     first = set_list(queries, "catalog_product")[0]  # the form's save; then product_sync's
-    assert first.startswith('"name" = ') and '"updated_at"' in first
+    # Each language's name is a column of its own: the English edit writes name_en alone.
+    assert first.startswith('"name_en" = ') and '"updated_at"' in first
+    assert '"name_zh_hans"' not in first
     for column in ("price", "rating_avg", "review_count", "sales_count", "in_stock", "slug"):
         assert f'"{column}"' not in first
     assert not set_list(queries, "catalog_productvariant")  # no inline row was edited
@@ -117,14 +119,14 @@ def test_product_rename_writes_only_the_name(admin_client, rated):
 @pytest.mark.django_db
 def test_variant_inline_edit_writes_only_the_edited_column(admin_client, make_product):
     product = make_product("Shirt", "20.00")
-    data = change_form_data(admin_client, product_url(product), **{"variants-0-name": "Blue"})
+    data = change_form_data(admin_client, product_url(product), **{"variants-0-name_en": "Blue"})
 
     with CaptureQueriesContext(connection) as queries:
         response = admin_client.post(product_url(product), data)
 
     assert response.status_code == 302
     (only,) = set_list(queries, "catalog_productvariant")
-    assert only.startswith('"name" = ') and '"price"' not in only and '"sku"' not in only
+    assert only.startswith('"name_en" = ') and '"price"' not in only and '"sku"' not in only
     assert product.variants.get().name == "Blue"
 
 
@@ -132,14 +134,14 @@ def test_variant_inline_edit_writes_only_the_edited_column(admin_client, make_pr
 def test_variant_admin_edit_writes_only_the_edited_column(admin_client, make_product):
     variant = make_product("Shirt", "20.00").variants.get()
     url = f"/admin/catalog/productvariant/{variant.pk}/change/"
-    data = change_form_data(admin_client, url, name="Red")
+    data = change_form_data(admin_client, url, name_en="Red")
 
     with CaptureQueriesContext(connection) as queries:
         response = admin_client.post(url, data)
 
     assert response.status_code == 302
     (only,) = set_list(queries, "catalog_productvariant")
-    assert only.startswith('"name" = ') and '"price"' not in only
+    assert only.startswith('"name_en" = ') and '"price"' not in only
     assert ProductVariant.objects.get(pk=variant.pk).name == "Red"
 
 
@@ -175,17 +177,17 @@ def test_brand_and_category_edits_write_only_the_edited_column(admin_client, mak
     brand, category = product.brand, product.category
     brand_url = f"/admin/catalog/brand/{brand.pk}/change/"
     category_url = f"/admin/catalog/category/{category.pk}/change/"
-    brand_data = change_form_data(admin_client, brand_url, name="Acme")
-    category_data = change_form_data(admin_client, category_url, description="Tops")
+    brand_data = change_form_data(admin_client, brand_url, name_en="Acme")
+    category_data = change_form_data(admin_client, category_url, description_en="Tops")
 
     with CaptureQueriesContext(connection) as queries:
         assert admin_client.post(brand_url, brand_data).status_code == 302
         assert admin_client.post(category_url, category_data).status_code == 302
 
     (brand_set,) = set_list(queries, "catalog_brand")
-    assert brand_set.startswith('"name" = ') and '"is_active"' not in brand_set
+    assert brand_set.startswith('"name_en" = ') and '"is_active"' not in brand_set
     (category_set,) = set_list(queries, "catalog_category")
-    assert category_set.startswith('"description" = ') and '"parent_id"' not in category_set
+    assert category_set.startswith('"description_en" = ') and '"parent_id"' not in category_set
     assert Brand.objects.get(pk=brand.pk).name == "Acme"
 
 
@@ -203,7 +205,7 @@ def test_variant_admin_edit_racing_variant_update_queues_instead_of_deadlocking(
     product = make_product("Shirt", "20.00")
     variant = product.variants.get()
     other = services.variant_create(product, sku="SHIRT-RED", name="Red", price=Decimal("25.00"))
-    data = change_form_data(admin_client, variant_url(variant), name="Blue")
+    data = change_form_data(admin_client, variant_url(variant), name_en="Blue")
 
     response, _ = race_admin_save(
         lambda: admin_client.post(variant_url(variant), data),

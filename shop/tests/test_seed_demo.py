@@ -80,3 +80,31 @@ def test_seed_leaves_planner_statistics_current():
         estimates = dict(cursor.fetchall())
     assert estimates["catalog_product"] == Product.objects.count()
     assert estimates["catalog_productvariant"] == ProductVariant.objects.count()
+
+
+def test_seed_writes_each_language_apart_and_home_content(api_client):
+    import re
+
+    seed(40)
+    phone_cases = Category.objects.get(slug="phone-cases")
+    assert (phone_cases.name_zh_hans, phone_cases.name_en) == ("手机壳", "Phone cases")
+    han = re.compile(r"[\u4e00-\u9fff]")
+    for product in Product.objects.all():
+        assert han.search(product.name_zh_hans) and not han.search(product.name_en)
+        assert not han.search(product.description_en)
+        for variant in product.variants.all():
+            assert variant.name_zh_hans and variant.name_en and not han.search(variant.name_en)
+
+    en = api_client.get("/api/v1/home/", HTTP_ACCEPT_LANGUAGE="en").json()
+    zh = api_client.get("/api/v1/home/", HTTP_ACCEPT_LANGUAGE="zh-hans").json()
+    assert en["banners"][0]["title"] == "Gadget festival"
+    assert zh["banners"][0]["title"] == "数码好物节"
+    assert en["sections"] and all(s["products"] for s in en["sections"])
+    assert not han.search(en["sections"][0]["products"][0]["name"])
+
+    # A second run adds no home content either.
+    from catalog.models import Banner, HomeSection
+
+    before = (Banner.objects.count(), HomeSection.objects.count())
+    seed(40)
+    assert (Banner.objects.count(), HomeSection.objects.count()) == before

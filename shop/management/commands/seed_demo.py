@@ -121,18 +121,27 @@ TREE = [
     ),
 ]
 
+# (slug, 中文, English)
 BRANDS = [
-    ("huaxin", "华信 Huaxin"),
-    ("mingyue", "明月 Mingyue"),
-    ("northpeak", "NorthPeak"),
-    ("bluewave", "蓝波 BlueWave"),
-    ("lotus", "Lotus Home"),
-    ("zenith", "Zenith"),
-    ("qingshan", "青山 Qingshan"),
-    ("aurora", "Aurora"),
-    ("tianyi", "天逸 Tianyi"),
-    ("kestrel", "Kestrel"),
+    ("huaxin", "华信", "Huaxin"),
+    ("mingyue", "明月", "Mingyue"),
+    ("northpeak", "北峰", "NorthPeak"),
+    ("bluewave", "蓝波", "BlueWave"),
+    ("lotus", "莲花家居", "Lotus Home"),
+    ("zenith", "天顶", "Zenith"),
+    ("qingshan", "青山", "Qingshan"),
+    ("aurora", "极光", "Aurora"),
+    ("tianyi", "天逸", "Tianyi"),
+    ("kestrel", "红隼", "Kestrel"),
 ]
+
+# The home page's staff content: (title 中文, English, link, colour) banners and curated sections.
+BANNERS = [
+    ("数码好物节", "Gadget festival", "/c/electronics/", (52, 73, 94)),
+    ("换季穿搭", "New season style", "/c/fashion/", (155, 89, 182)),
+    ("温暖的家", "A warmer home", "/c/home/", (231, 76, 60)),
+]
+SECTIONS = [("精选推荐", "Featured picks"), ("限时折扣", "Deals of the week")]
 
 ADJECTIVES = [
     ("经典", "Classic"),
@@ -181,12 +190,13 @@ class Command(BaseCommand):
     def handle(self, *args, products: int, seed: int, no_progress: bool, **options):
         leaves = self._categories()
         brands = self._brands()
+        translations = {b.pk: (zh, en) for b, (_slug, zh, en) in zip(brands, BRANDS, strict=True)}
         images = self._template_images()
         created = 0
         bar = tqdm(total=products, unit="product", disable=no_progress, file=self.stderr._out)
         for start in range(0, products, BATCH):
             indices = range(start, min(start + BATCH, products))
-            created += self._product_batch(indices, leaves, brands, images, seed)
+            created += self._product_batch(indices, leaves, brands, translations, images, seed)
             bar.update(len(indices))
         bar.close()
         if connection.vendor == "postgresql":
@@ -194,6 +204,7 @@ class Command(BaseCommand):
             # gets round to them; with those, list and search queries get plans that read every row.
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
+        self._home_content()
         catalog_cache_invalidate([])
         self.stdout.write(
             self.style.SUCCESS(f"{created} products created, {products - created} existed.")
@@ -211,9 +222,15 @@ class Command(BaseCommand):
 
         def get(slug, zh, en, parent, order):
             if slug in existing:
-                return existing[slug]
+                category = existing[slug]
+                if category.name_zh_hans == f"{zh} {en}":
+                    # Demo data of before the per-language columns: both in one field.
+                    Category.objects.filter(pk=category.pk).update(
+                        name=zh, name_zh_hans=zh, name_en=en
+                    )
+                return category
             category = Category.objects.create(
-                slug=slug, name=f"{zh} {en}", parent=parent, sort_order=order
+                slug=slug, name=zh, name_zh_hans=zh, name_en=en, parent=parent, sort_order=order
             )
             existing[slug] = category
             return category
@@ -229,8 +246,14 @@ class Command(BaseCommand):
     def _brands(self) -> list[Brand]:
         existing = {b.slug: b for b in Brand.objects.all()}
         out = []
-        for slug, name in BRANDS:
-            out.append(existing.get(slug) or Brand.objects.create(slug=slug, name=name))
+        for slug, zh, en in BRANDS:
+            brand = existing.get(slug)
+            if brand is None:
+                brand = Brand.objects.create(slug=slug, name=zh, name_zh_hans=zh, name_en=en)
+            elif brand.name_zh_hans in (f"{zh} {en}", en) and brand.name_en in (None, "", en):
+                # Demo data of before the per-language columns.
+                Brand.objects.filter(pk=brand.pk).update(name=zh, name_zh_hans=zh, name_en=en)
+            out.append(brand)
         return out
 
     def _template_images(self) -> list[tuple[str, str]]:
@@ -256,7 +279,7 @@ class Command(BaseCommand):
 
     # --- products --------------------------------------------------------------------------------
 
-    def _product_batch(self, indices, leaves, brands, images, seed) -> int:
+    def _product_batch(self, indices, leaves, brands, translations, images, seed) -> int:
         slugs = [f"demo-{i:06d}" for i in indices]
         existing = set(Product.objects.filter(slug__in=slugs).values_list("slug", flat=True))
         todo = [i for i in indices if f"demo-{i:06d}" not in existing]
@@ -269,7 +292,9 @@ class Command(BaseCommand):
             brand = brands[rnd.randrange(len(brands))]
             adj_zh, adj_en = ADJECTIVES[rnd.randrange(len(ADJECTIVES))]
             model = rnd.randint(100, 999)
-            name = f"{brand.name.split()[0]} {adj_zh}{zh} {adj_en} {en} {model}"
+            brand_zh, brand_en = translations[brand.pk]
+            name_zh = f"{brand_zh} {adj_zh}{zh} {model}"
+            name_en = f"{brand_en} {adj_en} {en} {model}"
             base = Decimal(rnd.choice([9, 19, 29, 49, 99, 199, 299, 599, 1299, 4999])) + Decimal(
                 "0.90"
             )
@@ -293,7 +318,9 @@ class Command(BaseCommand):
                     variants.append(
                         {
                             "sku": f"DEMO-{i:06d}-{len(variants) + 1:02d}",
-                            "name": f"{czh} {cen}" + (f" / {size}" if size else ""),
+                            "name": czh + (f" / {size}" if size else ""),
+                            "name_zh_hans": czh + (f" / {size}" if size else ""),
+                            "name_en": cen + (f" / {size}" if size else ""),
                             "price": price,
                             "compare_at_price": compare,
                             "cost_price": money(price * Decimal("0.6")),
@@ -306,11 +333,18 @@ class Command(BaseCommand):
             products.append(
                 Product(
                     slug=f"demo-{i:06d}",
-                    name=name,
-                    short_description=f"{adj_zh}{zh}，品质之选。 {adj_en} {en.lower()}, built to last.",
-                    description=(
-                        f"{brand.name} {adj_zh}{zh}。精选材质，做工考究，适合日常使用。\n\n"
-                        f"The {adj_en} {en.lower()} by {brand.name}: carefully made, easy to love. "
+                    name=name_zh,
+                    name_zh_hans=name_zh,
+                    name_en=name_en,
+                    short_description=f"{adj_zh}{zh}，品质之选。",
+                    short_description_zh_hans=f"{adj_zh}{zh}，品质之选。",
+                    short_description_en=f"{adj_en} {en.lower()}, built to last.",
+                    description=f"{brand_zh}{adj_zh}{zh}。精选材质，做工考究，适合日常使用。型号 {model}。",
+                    description_zh_hans=(
+                        f"{brand_zh}{adj_zh}{zh}。精选材质，做工考究，适合日常使用。型号 {model}。"
+                    ),
+                    description_en=(
+                        f"The {adj_en} {en.lower()} by {brand_en}: carefully made, easy to love. "
                         f"Model {model}."
                     ),
                     category=category,
@@ -344,7 +378,7 @@ class Command(BaseCommand):
                         product_id=pk,
                         image=image,
                         thumbnail=thumb,
-                        alt_text=product.name,
+                        alt_text=product.name_zh_hans or "",
                         is_primary=True,
                     )
                 )
@@ -371,6 +405,42 @@ class Command(BaseCommand):
         stock_receive_opening(
             default_warehouse(), quantities=quantities, reference="seed_demo", note="demo data"
         )
+
+    # --- home page ----------------------------------------------------------------------------------
+
+    def _home_content(self) -> None:
+        """Banners and two curated sections, once (a second run finds them by their titles)."""
+        from catalog.models import Banner, HomeSection, HomeSectionProduct
+
+        for position, (zh, en, link, colour) in enumerate(BANNERS):
+            if Banner.objects.filter(title_zh_hans=zh).exists():
+                continue
+            img = Image.new("RGB", (1200, 400), colour)
+            draw = ImageDraw.Draw(img)
+            draw.ellipse((820, -80, 1280, 380), fill=tuple(min(255, c + 40) for c in colour))
+            draw.rectangle((60, 300, 520, 330), fill=(255, 255, 255))
+            buf = io.BytesIO()
+            img.save(buf, "PNG", optimize=True)
+            banner = Banner(title=zh, title_zh_hans=zh, title_en=en, link=link, position=position)
+            banner.image.save(
+                f"demo-banner-{position}.png", ContentFile(buf.getvalue()), save=False
+            )
+            banner.save()
+        shown = Product.objects.filter(is_active=True, price__isnull=False, in_stock=True)
+        picks = [
+            shown.filter(is_featured=True).order_by("-sales_count", "pk"),
+            shown.filter(compare_at_price__isnull=False).order_by("pk"),
+        ]
+        for position, ((zh, en), products) in enumerate(zip(SECTIONS, picks, strict=True)):
+            if HomeSection.objects.filter(title_zh_hans=zh).exists():
+                continue
+            section = HomeSection.objects.create(
+                title=zh, title_zh_hans=zh, title_en=en, position=position
+            )
+            HomeSectionProduct.objects.bulk_create(
+                HomeSectionProduct(section=section, product=product, position=i)
+                for i, product in enumerate(products[:8])
+            )
 
     # --- accounts ---------------------------------------------------------------------------------
 
