@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include("orders.api.urls")),
     path("", include("promotions.api.urls")),
     path("", include("payments.api.urls")),
+    path("", include("aftersales.api.urls")),
     path("", include("recommendations.api.urls")),
     # Last: nothing else matched.
     # [\s\S], not ".": a path with a newline in it (%0A) must land here too.

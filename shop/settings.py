@@ -358,6 +358,9 @@ SPECTACULAR_SETTINGS = {
         "OrderEventKindEnum": "orders.models.OrderEvent.Kind",
         # orders' payment_method and payments' gateway: one set of names.
         "PaymentGatewayEnum": "orders.services.KNOWN_GATEWAYS",
+        "AfterSalesStatusEnum": "aftersales.models.AfterSalesRequest.Status",
+        "AfterSalesKindEnum": "aftersales.models.AfterSalesRequest.Kind",
+        "AfterSalesReasonEnum": "aftersales.models.AfterSalesRequest.Reason",
     },
 }
 
