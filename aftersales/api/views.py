@@ -122,10 +122,11 @@ class AfterSalesViewSet(
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
+        target = self._own()
         body = NoteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         done = services.aftersales_request_cancel(
-            self._own(), actor=request.user, note=body.validated_data["note"]
+            target, actor=request.user, note=body.validated_data["note"]
         )
         return self._answer(done)
 
@@ -138,10 +139,11 @@ class AfterSalesViewSet(
     )
     @action(detail=True, methods=["post"], url_path="ship-back")
     def ship_back(self, request: Request, pk: str | None = None) -> Response:
+        target = self._own()
         body = ShipBackSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         done = services.aftersales_request_ship_back(
-            self._own(), actor=request.user, **body.validated_data
+            target, actor=request.user, **body.validated_data
         )
         return self._answer(done)
 
@@ -152,10 +154,11 @@ class AfterSalesViewSet(
     )
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str | None = None) -> Response:
+        target = self._staff()
         body = NoteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         done = services.aftersales_request_approve(
-            self._staff(), actor=request.user, note=body.validated_data["note"]
+            target, actor=request.user, note=body.validated_data["note"]
         )
         return self._answer(done)
 
@@ -166,10 +169,11 @@ class AfterSalesViewSet(
     )
     @action(detail=True, methods=["post"])
     def reject(self, request: Request, pk: str | None = None) -> Response:
+        target = self._staff()
         body = NoteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         done = services.aftersales_request_reject(
-            self._staff(), actor=request.user, note=body.validated_data["note"]
+            target, actor=request.user, note=body.validated_data["note"]
         )
         return self._answer(done)
 
@@ -182,11 +186,12 @@ class AfterSalesViewSet(
     )
     @action(detail=True, methods=["post"])
     def receive(self, request: Request, pk: str | None = None) -> Response:
+        target = self._staff()
         body = ReceiveSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
         done = services.aftersales_request_receive(
-            self._staff(),
+            target,
             restock={line["order_line_id"]: line["restock"] for line in data["lines"]},
             actor=request.user,
             note=data["note"],
