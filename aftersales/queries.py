@@ -40,3 +40,20 @@ def open_requests_count() -> int:
 def order_requests(order_id: int) -> QuerySet[AfterSalesRequest]:
     """An order's requests, newest first (for the order page)."""
     return AfterSalesRequest.objects.filter(order_id=order_id).order_by("-created_at", "-pk")
+
+
+def claimable_units(order_id: int) -> dict[int, int]:
+    """Units of each of the order's lines that a new request may still name: bought minus those
+    of open or refunded requests, and 0 for a line an open request holds."""
+    from orders.models import OrderLine
+
+    bought = dict(
+        OrderLine.objects.filter(order_id=order_id).values_list("pk", "quantity").order_by("pk")
+    )
+    left = dict(bought)
+    rows = AfterSalesLine.objects.filter(
+        request__order_id=order_id, request__status__in=AfterSalesRequest.CLAIMING
+    ).values_list("order_line_id", "quantity", "is_open")
+    for line_id, units, is_open in rows:
+        left[line_id] = 0 if is_open else max(left.get(line_id, 0) - units, 0)
+    return left
