@@ -16,14 +16,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from accounts.permissions import is_staff_user
+from accounts.permissions import is_staff_user, signed_in_user
 from aftersales import services
 from aftersales.models import AfterSalesEvent, AfterSalesLine, AfterSalesPhoto, AfterSalesRequest
 from core.admin import EditedFieldsAdminMixin
 from core.exceptions import DomainError
 
 
-class _ReadOnlyInline(admin.TabularInline):  # type: ignore[type-arg]
+class _ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
 
@@ -84,7 +84,7 @@ class NoteForm(forms.Form):
 
 
 @admin.register(AfterSalesRequest)
-class AfterSalesRequestAdmin(EditedFieldsAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class AfterSalesRequestAdmin(EditedFieldsAdminMixin, admin.ModelAdmin):
     list_display = [
         "id",
         "order",
@@ -188,7 +188,7 @@ class AfterSalesRequestAdmin(EditedFieldsAdminMixin, admin.ModelAdmin):  # type:
             "approve_requests",
             _("Approve requests"),
             lambda item, note: services.aftersales_request_approve(
-                item, actor=request.user, note=note
+                item, actor=signed_in_user(request), note=note
             ),
         )
 
@@ -202,7 +202,7 @@ class AfterSalesRequestAdmin(EditedFieldsAdminMixin, admin.ModelAdmin):  # type:
             "reject_requests",
             _("Reject requests"),
             lambda item, note: services.aftersales_request_reject(
-                item, actor=request.user, note=note
+                item, actor=signed_in_user(request), note=note
             ),
         )
 
@@ -210,7 +210,7 @@ class AfterSalesRequestAdmin(EditedFieldsAdminMixin, admin.ModelAdmin):  # type:
         def receive(item: AfterSalesRequest) -> None:
             lines = item.lines.values_list("order_line_id", flat=True)
             services.aftersales_request_receive(
-                item, restock={pk: restock for pk in lines}, actor=request.user
+                item, restock={pk: restock for pk in lines}, actor=signed_in_user(request)
             )
 
         self._apply(request, queryset, receive)
@@ -228,5 +228,5 @@ class AfterSalesRequestAdmin(EditedFieldsAdminMixin, admin.ModelAdmin):  # type:
         self._apply(
             request,
             queryset,
-            lambda item: services.aftersales_request_refund(item, actor=request.user),
+            lambda item: services.aftersales_request_refund(item, actor=signed_in_user(request)),
         )

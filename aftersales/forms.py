@@ -43,9 +43,7 @@ class RequestForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
-    photos = MultipleImageField(
-        label=_("Photos (up to %(n)d)") % {"n": MAX_PHOTOS}, required=False
-    )
+    photos = MultipleImageField(label=_("Photos (up to %(n)d)") % {"n": MAX_PHOTOS}, required=False)
 
     def __init__(self, *args: Any, lines: list[tuple[Any, int]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -65,7 +63,7 @@ class RequestForm(forms.Form):
         return [(line, left, self[f"quantity_{line.pk}"]) for line, left in self.order_lines]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         lines = []
         for line, left in self.order_lines:
             units = data.get(f"quantity_{line.pk}") or 0

@@ -19,6 +19,4 @@ def request_lock(request: AfterSalesRequest) -> tuple[Order, AfterSalesRequest]:
 
 def order_requests_lock(order: Order) -> list[AfterSalesRequest]:
     """The order's requests, locked in pk order (the caller holds the order row)."""
-    return list(
-        AfterSalesRequest.objects.select_for_update().filter(order=order).order_by("pk")
-    )
+    return list(AfterSalesRequest.objects.select_for_update().filter(order=order).order_by("pk"))

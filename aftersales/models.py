@@ -72,7 +72,9 @@ class AfterSalesRequest(models.Model):
         _("of which shipping"), max_digits=12, decimal_places=2, default=ZERO
     )
     return_carrier = models.CharField(_("return carrier"), max_length=64, blank=True)
-    return_tracking_number = models.CharField(_("return tracking number"), max_length=64, blank=True)
+    return_tracking_number = models.CharField(
+        _("return tracking number"), max_length=64, blank=True
+    )
     # The gateway refund that pays this request back (payments), once asked for.
     refund = models.ForeignKey(
         "payments.Refund",
@@ -185,4 +187,4 @@ class AfterSalesPhoto(models.Model):
         ordering = ["id"]
 
     def __str__(self) -> str:
-        return self.image.name
+        return self.image.name or ""

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.permissions import signed_in_user
 from aftersales import services
 from aftersales.forms import RequestForm, ShipBackForm
 from aftersales.models import AfterSalesRequest
@@ -21,7 +22,9 @@ from orders.models import Order
 
 
 def _own(request: HttpRequest, pk: int) -> AfterSalesRequest:
-    found = request_list(request.user).filter(user=request.user, pk=pk).first()
+    found = (
+        request_list(signed_in_user(request)).filter(user=signed_in_user(request), pk=pk).first()
+    )
     if found is None:
         raise Http404
     return found
@@ -29,7 +32,8 @@ def _own(request: HttpRequest, pk: int) -> AfterSalesRequest:
 
 @login_required
 def request_list_page(request: HttpRequest) -> HttpResponse:
-    items = request_list(request.user).filter(user=request.user)
+    user = signed_in_user(request)
+    items = request_list(user).filter(user=user)
     return render(request, "aftersales/list.html", {"items": items})
 
 
@@ -43,7 +47,7 @@ def request_new(request: HttpRequest, order_number: str) -> HttpResponse:
         data = form.cleaned_data
         try:
             created = services.aftersales_request_create(
-                request.user,  # type: ignore[arg-type]
+                signed_in_user(request),
                 order_number=order.number,
                 kind=data["kind"],
                 lines=data["lines"],
@@ -86,7 +90,7 @@ def _can_ship_back(item: AfterSalesRequest) -> bool:
 def request_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     item = _own(request, pk)
     try:
-        services.aftersales_request_cancel(item, actor=request.user)  # type: ignore[arg-type]
+        services.aftersales_request_cancel(item, actor=signed_in_user(request))
     except DomainError as exc:
         messages.error(request, str(exc.detail))
     else:
@@ -102,7 +106,7 @@ def request_ship_back(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.aftersales_request_ship_back(
                 item,
-                actor=request.user,  # type: ignore[arg-type]
+                actor=signed_in_user(request),
                 **form.cleaned_data,
             )
         except DomainError as exc:

@@ -389,9 +389,7 @@ def stock_release_lines(
         if not stock_ids:
             return
         stocks = locks.stocks_lock(pk__in=stock_ids)
-        allocations = [
-            a for a in locks.allocations_lock(order) if a.order_line_id in wanted
-        ]
+        allocations = [a for a in locks.allocations_lock(order) if a.order_line_id in wanted]
         left = dict(wanted)
         released: dict[int, int] = defaultdict(int)
         for allocation in allocations:
@@ -400,9 +398,7 @@ def stock_release_lines(
                 continue
             left[allocation.order_line_id] -= take
             released[allocation.stock_id] += take
-            Allocation.objects.filter(pk=allocation.pk).update(
-                quantity=allocation.quantity - take
-            )
+            Allocation.objects.filter(pk=allocation.pk).update(quantity=allocation.quantity - take)
         touched = [stock for stock in stocks if released.get(stock.pk)]
         for stock in touched:
             allocated = max(stock.quantity_allocated - released[stock.pk], 0)

@@ -126,7 +126,7 @@ class AfterSalesViewSet(
         body = NoteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         done = services.aftersales_request_cancel(
-            target, actor=request.user, note=body.validated_data["note"]
+            target, actor=signed_in_user(request), note=body.validated_data["note"]
         )
         return self._answer(done)
 
@@ -143,7 +143,7 @@ class AfterSalesViewSet(
         body = ShipBackSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         done = services.aftersales_request_ship_back(
-            target, actor=request.user, **body.validated_data
+            target, actor=signed_in_user(request), **body.validated_data
         )
         return self._answer(done)
 
@@ -158,7 +158,7 @@ class AfterSalesViewSet(
         body = NoteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         done = services.aftersales_request_approve(
-            target, actor=request.user, note=body.validated_data["note"]
+            target, actor=signed_in_user(request), note=body.validated_data["note"]
         )
         return self._answer(done)
 
@@ -173,7 +173,7 @@ class AfterSalesViewSet(
         body = NoteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         done = services.aftersales_request_reject(
-            target, actor=request.user, note=body.validated_data["note"]
+            target, actor=signed_in_user(request), note=body.validated_data["note"]
         )
         return self._answer(done)
 
@@ -193,7 +193,7 @@ class AfterSalesViewSet(
         done = services.aftersales_request_receive(
             target,
             restock={line["order_line_id"]: line["restock"] for line in data["lines"]},
-            actor=request.user,
+            actor=signed_in_user(request),
             note=data["note"],
         )
         return self._answer(done)
@@ -217,5 +217,5 @@ class AfterSalesViewSet(
     )
     @action(detail=True, methods=["post"])
     def refund(self, request: Request, pk: str | None = None) -> Response:
-        done = services.aftersales_request_refund(self._staff(), actor=request.user)
+        done = services.aftersales_request_refund(self._staff(), actor=signed_in_user(request))
         return self._answer(done)

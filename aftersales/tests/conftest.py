@@ -42,7 +42,7 @@ def deliver(order, staff=None):
 
 
 @pytest.fixture
-def paid_order(user, make_variant, place):
+def paid_order(user, make_variant, place):  # noqa: F811  (the imported fixtures)
     """place_paid(*(price, qty), delivered=True, **order_place kwargs) -> a paid order."""
 
     def make(*lines, delivered=True, owner=None, **kwargs):

@@ -57,9 +57,7 @@ def test_shipping_only_with_the_whole_order():
     ],
 )
 def test_every_split_adds_up_to_the_cent(prices, total):
-    lines = [
-        PaidLine(i + 1, D(price) * qty, qty) for i, (price, qty) in enumerate(prices)
-    ]
+    lines = [PaidLine(i + 1, D(price) * qty, qty) for i, (price, qty) in enumerate(prices)]
     refunded = D("0")
     claimed: dict[int, int] = {}
     for line in lines:
@@ -74,4 +72,6 @@ def test_every_split_adds_up_to_the_cent(prices, total):
 
 def test_more_units_than_bought_is_refused():
     with pytest.raises(ValueError):
-        refund_breakdown([PaidLine(1, D("10"), 1)], total=D("10"), shipping=D("0"), requested={1: 2})
+        refund_breakdown(
+            [PaidLine(1, D("10"), 1)], total=D("10"), shipping=D("0"), requested={1: 2}
+        )

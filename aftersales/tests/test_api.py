@@ -92,9 +92,7 @@ def test_owner_opens_a_request_and_follows_it_to_refunded(user, staff, paid_orde
     assert owner.get(URL, {"status": "requested"}).data["count"] == 0
 
 
-def test_another_customers_request_is_404_and_staff_see_all(
-    user, other_user, staff, paid_order
-):
+def test_another_customers_request_is_404_and_staff_see_all(user, other_user, staff, paid_order):
     order = paid_order(("10.00", 1))
     data = open_request(client_of(user), order, 1)
     stranger = client_of(other_user)

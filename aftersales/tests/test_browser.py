@@ -50,10 +50,12 @@ def test_request_form_to_detail_page_in_a_browser(page, user, paid_order):
 
     driver.find_element(By.CSS_SELECTOR, "[data-testid=aftersales-cancel]").click()
     WebDriverWait(driver, 10).until(
-        lambda d: d.find_element(By.CSS_SELECTOR, "[data-testid=aftersales-status]").get_attribute(
-            "data-status"
+        lambda d: (
+            d.find_element(By.CSS_SELECTOR, "[data-testid=aftersales-status]").get_attribute(
+                "data-status"
+            )
+            == "cancelled"
         )
-        == "cancelled"
     )
     created.refresh_from_db()
     assert created.status == "cancelled"

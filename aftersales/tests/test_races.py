@@ -60,9 +60,7 @@ def test_two_concurrent_requests_for_the_same_line_make_one(paid_order, repeat):
 
 
 @pytest.mark.parametrize("repeat", range(3))
-def test_a_request_racing_a_staff_refund_never_refunds_more_than_paid(
-    paid_order, staff, repeat
-):
+def test_a_request_racing_a_staff_refund_never_refunds_more_than_paid(paid_order, staff, repeat):
     order = paid_order(("30.00", 2), ("40.00", 1), delivered=False)  # 100.00
     request = services.aftersales_request_create(
         order.user,
@@ -76,7 +74,9 @@ def test_a_request_racing_a_staff_refund_never_refunds_more_than_paid(
 
     results = race(
         lambda: services.aftersales_request_refund(request, actor=staff),
-        lambda: order_refund_request(order, amount=Decimal("50.00"), reason="goodwill", actor=staff),
+        lambda: order_refund_request(
+            order, amount=Decimal("50.00"), reason="goodwill", actor=staff
+        ),
     )
     order.refresh_from_db()
     request.refresh_from_db()

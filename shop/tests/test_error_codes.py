@@ -9,7 +9,7 @@ from core.exceptions import DomainError
 ROOT = Path(__file__).resolve().parents[2]
 API_NOTES = ROOT / "docs" / "api-notes.md"
 # The apps with domain rules; payments and recommendations have no code yet.
-APPS = ("accounts", "catalog", "inventory", "orders", "promotions")
+APPS = ("accounts", "catalog", "inventory", "orders", "promotions", "aftersales")
 # What defines DomainError subclasses besides the apps' exceptions modules.
 SHARED = ("core.exceptions", "core.money")
 
