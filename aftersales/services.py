@@ -453,24 +453,41 @@ def aftersales_request_refund(
        refund (the Beat task finishes it once the gateway settles); failed -> 409 refund_failed,
        and staff may try again.
     """
+    busy = False
     with transaction.atomic():
         order, locked = locks.request_lock(request)
         if locked.status != _refund_target(locked):
             _check(locked, Status.REFUNDED)  # raises invalid_transition
             raise InvalidTransition(extra={"from_status": locked.status, "to_status": "refunded"})
-        if locked.refund_id is not None:
-            refund = Refund.objects.get(pk=locked.refund_id)
-            if refund.status == Refund.Status.PENDING:
-                raise RefundInProgress()
-            if refund.status == Refund.Status.SUCCEEDED:
-                _refund_finish(order, locked, actor=actor)
-                return locked
         started = locked.refund_started_at
         if started is not None and timezone.now() - started < REFUND_STALE_AFTER:
             raise RefundInProgress()
-        locked.refund_started_at = timezone.now()
-        locked.refund = None
-        locked.save(update_fields=["refund_started_at", "refund", "updated_at"])
+        # The request's refund, or one a crashed run left behind after payments wrote it (found
+        # by its reason): follow it, never pay twice.
+        earlier = (
+            Refund.objects.filter(pk=locked.refund_id).first()
+            if locked.refund_id is not None
+            else None
+        ) or (
+            Refund.objects.filter(payment__order=order, reason=_refund_reason(locked))
+            .exclude(status=Refund.Status.FAILED)
+            .order_by("-pk")
+            .first()
+        )
+        if earlier is not None and earlier.status != Refund.Status.FAILED:
+            locked.refund = earlier
+            locked.refund_started_at = None
+            locked.save(update_fields=["refund", "refund_started_at", "updated_at"])
+            if earlier.status == Refund.Status.SUCCEEDED:
+                _refund_finish(order, locked, actor=actor)
+                return locked
+            busy = True  # pending at the gateway: the link is kept (committed), then 409
+        else:
+            locked.refund_started_at = timezone.now()
+            locked.refund = None
+            locked.save(update_fields=["refund_started_at", "refund", "updated_at"])
+    if busy:
+        raise RefundInProgress()
     try:
         refund = refund_create(
             order, amount=locked.refund_amount, reason=_refund_reason(locked), actor=_actor(actor)
