@@ -2,6 +2,7 @@
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from aftersales.models import AfterSalesRequest
@@ -49,13 +50,8 @@ def test_request_form_to_detail_page_in_a_browser(page, user, paid_order):
     page.shot("aftersales")
 
     driver.find_element(By.CSS_SELECTOR, "[data-testid=aftersales-cancel]").click()
-    WebDriverWait(driver, 10).until(
-        lambda d: (
-            d.find_element(By.CSS_SELECTOR, "[data-testid=aftersales-status]").get_attribute(
-                "data-status"
-            )
-            == "cancelled"
-        )
-    )
+    WebDriverWait(driver, 10).until(staleness_of(status))
+    status = driver.find_element(By.CSS_SELECTOR, "[data-testid=aftersales-status]")
+    assert status.get_attribute("data-status") == "cancelled"
     created.refresh_from_db()
     assert created.status == "cancelled"
