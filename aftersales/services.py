@@ -219,6 +219,12 @@ def _eligible(order: Order, kind: str) -> None:
             raise AfterSalesWindowClosed(extra={"closed_at": closes.isoformat()})
 
 
+def aftersales_order_check(order: Order, *, kind: str = Kind.REFUND_ONLY) -> None:
+    """Raise the domain error that would refuse a request of `kind` on `order` now (a read: the
+    request form says so before the customer fills it in)."""
+    _eligible(order, kind)
+
+
 def aftersales_request_create(
     user: User,
     *,

@@ -42,6 +42,12 @@ def request_new(request: HttpRequest, order_number: str) -> HttpResponse:
     order = get_object_or_404(Order, number=order_number, user=request.user)
     left = claimable_units(order.pk)
     lines = [(line, left.get(line.pk, 0)) for line in order.lines.order_by("pk")]
+    try:
+        services.aftersales_order_check(order)
+    except DomainError as exc:
+        return render(
+            request, "aftersales/new.html", {"form": None, "order": order, "refusal": exc.detail}
+        )
     form = RequestForm(request.POST or None, request.FILES or None, lines=lines)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

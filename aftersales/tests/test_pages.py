@@ -122,3 +122,13 @@ def test_ship_back_and_cancel_pages(browser_client, paid_order, staff):
     browser_client.post(f"/after-sales/{other.pk}/cancel/")
     other.refresh_from_db()
     assert other.status == "cancelled"
+
+
+def test_an_unpaid_order_gets_a_notice_instead_of_the_form(browser_client, user, place, variant):
+    order = place(user, (variant, 1))
+    response = browser_client.get(f"/after-sales/new/{order.number}/")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'data-testid="aftersales-refusal"' in body and 'name="reason"' not in body
+    browser_client.post(f"/after-sales/new/{order.number}/", {"kind": "refund_only"})
+    assert not AfterSalesRequest.objects.exists()
