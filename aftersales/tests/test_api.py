@@ -238,3 +238,34 @@ def test_list_query_count_is_flat(user, paid_order, django_assert_max_num_querie
     with django_assert_max_num_queries(8):
         response = owner.get(URL)
     assert response.data["count"] == 3
+
+
+def test_detail_and_events_query_counts(user, paid_order, django_assert_max_num_queries):
+    owner = client_of(user)
+    order = paid_order(("10.00", 2), ("5.00", 3))
+    data = open_request(owner, order, 1, 2)
+    with django_assert_max_num_queries(8):
+        assert owner.get(f"{URL}{data['id']}/").status_code == 200
+    with django_assert_max_num_queries(6):
+        assert owner.get(f"{URL}{data['id']}/events/").status_code == 200
+
+
+def test_schema_describes_the_after_sales_endpoints(api_client):
+    schema = api_client.get("/api/schema/", {"format": "json"}).json()
+    paths = schema["paths"]
+    for path in (
+        "/api/v1/after-sales/",
+        "/api/v1/after-sales/{id}/",
+        "/api/v1/after-sales/{id}/events/",
+        "/api/v1/after-sales/{id}/cancel/",
+        "/api/v1/after-sales/{id}/ship-back/",
+        "/api/v1/after-sales/{id}/approve/",
+        "/api/v1/after-sales/{id}/reject/",
+        "/api/v1/after-sales/{id}/receive/",
+        "/api/v1/after-sales/{id}/refund/",
+    ):
+        assert path in paths, path
+    create = paths["/api/v1/after-sales/"]["post"]
+    assert {"201", "400", "404", "409"} <= set(create["responses"])
+    assert "multipart/form-data" in create["requestBody"]["content"]
+    assert "409" in paths["/api/v1/after-sales/{id}/approve/"]["post"]["responses"]

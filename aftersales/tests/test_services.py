@@ -432,3 +432,17 @@ def test_photos_are_validated(paid_order):
     assert not AfterSalesRequest.objects.exists()
     request = create(order, 1, photos=[image_upload("a.png"), image_upload("b.jpg", "JPEG")])
     assert request.photos.count() == 2
+
+
+def test_each_change_is_mailed_once_however_often_the_task_runs(paid_order):
+    from aftersales.tasks import aftersales_email_send
+
+    order = paid_order(("10.00", 1))
+    request = create(order, 1)
+    event = request.events.get()
+    mail.outbox.clear()
+    assert aftersales_email_send.delay(event.pk).get() is True
+    assert aftersales_email_send.delay(event.pk).get() is False
+    assert len(mail.outbox) == 1
+    assert order.number in mail.outbox[0].body
+    assert f"/after-sales/{request.pk}/" in mail.outbox[0].body
