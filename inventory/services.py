@@ -371,6 +371,98 @@ def stock_ship(order: OrderRef, *, actor: User | None = None) -> None:
     _after_commit(touched)
 
 
+def stock_release_lines(
+    order: OrderRef, quantities: dict[int, int], *, actor: User | None = None
+) -> None:
+    """Give back `quantities[line_id]` units of some lines' open allocations (an after-sales refund
+    of part of an order that has not shipped). Stock rows, then allocations, in pk order; more
+    than a line still holds releases what it holds."""
+    wanted = {line_id: units for line_id, units in quantities.items() if units > 0}
+    if not wanted:
+        return
+    with transaction.atomic():
+        stock_ids = set(
+            Allocation.objects.filter(
+                order_line__order_id=order.pk, order_line_id__in=list(wanted), quantity__gt=0
+            ).values_list("stock_id", flat=True)
+        )
+        if not stock_ids:
+            return
+        stocks = locks.stocks_lock(pk__in=stock_ids)
+        allocations = [a for a in locks.allocations_lock(order) if a.order_line_id in wanted]
+        left = dict(wanted)
+        released: dict[int, int] = defaultdict(int)
+        for allocation in allocations:
+            take = min(allocation.quantity, left.get(allocation.order_line_id, 0))
+            if take <= 0:
+                continue
+            left[allocation.order_line_id] -= take
+            released[allocation.stock_id] += take
+            Allocation.objects.filter(pk=allocation.pk).update(quantity=allocation.quantity - take)
+        touched = [stock for stock in stocks if released.get(stock.pk)]
+        for stock in touched:
+            allocated = max(stock.quantity_allocated - released[stock.pk], 0)
+            _stock_write(stock, quantity=stock.quantity, allocated=allocated)
+    _after_commit(touched)
+
+
+def stock_return(
+    lines: Sequence[tuple[AllocationLine, int]],
+    *,
+    reference: str = "",
+    actor: User | None = None,
+    note: str = "",
+) -> list[StockMovement]:
+    """Goods a customer sent back go on the shelf again: one `return` ledger row per line, into
+    the stock row the line was allocated from (else the variant's first active warehouse by
+    priority). A line whose variant is gone is skipped. Stock rows are locked in pk order."""
+    wanted = [(line, units) for line, units in lines if units > 0 and line.variant_id is not None]
+    if not wanted:
+        return []
+    target: dict[int, int] = {}
+    for line, _units in wanted:
+        allocation = (
+            Allocation.objects.filter(order_line_id=line.pk)
+            .order_by("-quantity_original", "pk")
+            .values_list("stock_id", flat=True)
+            .first()
+        )
+        if allocation is None:
+            allocation = (
+                Stock.objects.filter(variant_id=line.variant_id, warehouse__is_active=True)
+                .order_by("warehouse__priority", "warehouse__code", "pk")
+                .values_list("pk", flat=True)
+                .first()
+            )
+        if allocation is None:
+            raise InvalidStockChange(
+                _("There is no stock row to return %(sku)s to.") % {"sku": line.sku}
+            )
+        target[line.pk] = allocation
+    movements = []
+    with transaction.atomic():
+        stocks = {stock.pk: stock for stock in locks.stocks_lock(pk__in=set(target.values()))}
+        for line, units in wanted:
+            stock = stocks[target[line.pk]]
+            before = stock.quantity
+            if before + units > MAX_ON_HAND:
+                raise InvalidStockChange(_("On hand would exceed the largest storable quantity."))
+            _stock_write(stock, quantity=before + units, allocated=stock.quantity_allocated)
+            movements.append(
+                _ledger_write(
+                    stock,
+                    before=before,
+                    after=stock.quantity,
+                    reason=Reason.RETURN,
+                    reference=reference,
+                    actor=actor,
+                    note=note,
+                )
+            )
+    _after_commit(stocks.values())
+    return movements
+
+
 # --- manual changes ------------------------------------------------------------------------------
 
 

@@ -33,6 +33,7 @@ urlpatterns = [
     path("", include("orders.api.urls")),
     path("", include("promotions.api.urls")),
     path("", include("payments.api.urls")),
+    path("", include("aftersales.api.urls")),
     # Recommendations answer catalog's product list items; it may not import catalog's api.
     path("", include(recommendation_urls(product_serializer=ProductListSerializer))),
     # Last: nothing else matched.

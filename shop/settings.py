@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "orders",
     "promotions",
     "payments",
+    "aftersales",
     "recommendations",
 ]
 
@@ -365,6 +366,9 @@ SPECTACULAR_SETTINGS = {
         "OrderEventKindEnum": "orders.models.OrderEvent.Kind",
         # orders' payment_method and payments' gateway: one set of names.
         "PaymentGatewayEnum": "orders.services.KNOWN_GATEWAYS",
+        "AfterSalesStatusEnum": "aftersales.models.AfterSalesRequest.Status",
+        "AfterSalesKindEnum": "aftersales.models.AfterSalesRequest.Kind",
+        "AfterSalesReasonEnum": "aftersales.models.AfterSalesRequest.Reason",
     },
 }
 
@@ -408,6 +412,10 @@ PERIODIC_TASKS = {
     "payments: reconcile with the gateways": {
         "task": "payments.tasks.payments_reconcile",
         "every": 5 * 60,
+    },
+    "aftersales: auto-approve and close requests": {
+        "task": "aftersales.tasks.aftersales_sweep",
+        "every": 60 * 60,
     },
     "promotions: expire coupons": {
         "task": "promotions.tasks.coupons_expire",
@@ -460,6 +468,10 @@ MAX_UNIT_PRICE = Decimal(env.str("MAX_UNIT_PRICE", default="1000000.00"))
 CART_GUEST_RETENTION_DAYS = env.int("CART_GUEST_RETENTION_DAYS", default=30)
 ORDER_PAYMENT_TIMEOUT_MINUTES = env.int("ORDER_PAYMENT_TIMEOUT_MINUTES", default=30)
 ORDER_AUTO_CONFIRM_DAYS = env.int("ORDER_AUTO_CONFIRM_DAYS", default=10)
+# After-sales: a request may be opened up to N days after delivery; refund-only requests staff leave
+# untouched for N days are approved (and paid back), approved returns not sent back within N days close.
+AFTER_SALES_DAYS = env.int("AFTER_SALES_DAYS", default=7)
+AFTER_SALES_AUTO_DAYS = env.int("AFTER_SALES_AUTO_DAYS", default=3)
 TAX_RATE = Decimal(env.str("TAX_RATE", default="0"))
 SHIPPING_FLAT_FEE = Decimal(env.str("SHIPPING_FLAT_FEE", default="10.00"))
 SHIPPING_FREE_THRESHOLD = Decimal(env.str("SHIPPING_FREE_THRESHOLD", default="99.00"))

@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("catalog.urls")),
     path("", include("orders.urls")),
     path("", include("payments.urls")),
+    path("", include("aftersales.urls")),
 ]
 
 if settings.DEBUG:

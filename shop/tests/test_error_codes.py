@@ -8,8 +8,17 @@ from core.exceptions import DomainError
 
 ROOT = Path(__file__).resolve().parents[2]
 API_NOTES = ROOT / "docs" / "api-notes.md"
-# The apps with domain rules; payments has no exceptions module yet.
-APPS = ("accounts", "catalog", "inventory", "orders", "promotions", "recommendations")
+# The apps with domain rules.
+APPS = (
+    "accounts",
+    "catalog",
+    "inventory",
+    "orders",
+    "promotions",
+    "payments",
+    "recommendations",
+    "aftersales",
+)
 # What defines DomainError subclasses besides the apps' exceptions modules.
 SHARED = ("core.exceptions", "core.money")
 
