@@ -15,6 +15,7 @@ from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from import_export.admin import ImportExportMixin
 
 from catalog import locks, queries, services
 from catalog.cache import catalog_cache_invalidate
@@ -22,7 +23,6 @@ from catalog.models import Brand, Category, Product, ProductImage, ProductVarian
 from catalog.resources import VariantResource
 from core.admin import EditedFieldsAdminMixin, edited_fields, save_edited
 from core.exceptions import DomainError
-from import_export.admin import ImportExportMixin
 
 
 def _with_stock(queryset):
@@ -420,7 +420,6 @@ class ProductAdmin(EditedFieldsAdminMixin, admin.ModelAdmin):
             is_featured=False,
         )
 
-
     @admin.action(description=_("Duplicate selected products"), permissions=["add"])
     def duplicate_products(self, request, queryset):
         """A copy of each product and its variants (product_duplicate): inactive, new slug and
@@ -449,8 +448,9 @@ class ProductAdmin(EditedFieldsAdminMixin, admin.ModelAdmin):
                 messages.SUCCESS,
             )
 
-    @admin.action(description=_("Change prices of selected products by a percentage"),
-                  permissions=["change"])
+    @admin.action(
+        description=_("Change prices of selected products by a percentage"), permissions=["change"]
+    )
     def change_prices(self, request, queryset):
         """An intermediate page asks for the percentage and shows every variant's new price; the
         confirmed change goes through variants_reprice, all or nothing."""

@@ -79,7 +79,9 @@ class ServiceImportResource(resources.ModelResource):
         if errors:
             raise ValidationError(errors)
 
-    def validate_instance(self, instance: Any, import_validation_errors: Any = None, **kw: Any) -> None:
+    def validate_instance(
+        self, instance: Any, import_validation_errors: Any = None, **kw: Any
+    ) -> None:
         if import_validation_errors:
             raise ValidationError(import_validation_errors)
 

@@ -98,9 +98,11 @@ class ProductWithStockAdmin(ProductAdmin):
                 for s in stocks
             ),
         )
-        link = reverse("admin:inventory_stock_changelist") + f"?variant__product__id__exact={obj.pk}"
+        link = (
+            reverse("admin:inventory_stock_changelist") + f"?variant__product__id__exact={obj.pk}"
+        )
         return format_html(
-            '<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>'
+            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>"
             '<tbody>{}</tbody></table><p><a href="{}">{}</a></p>',
             _("SKU"),
             _("warehouse"),
@@ -409,8 +411,10 @@ class StockMovementAdmin(ExportMixin, ReadOnlyAdmin):
         return self.has_view_permission(request)
 
     def get_export_queryset(self, request):
-        return super().get_export_queryset(request).select_related(
-            "stock__variant", "stock__warehouse", "user"
+        return (
+            super()
+            .get_export_queryset(request)
+            .select_related("stock__variant", "stock__warehouse", "user")
         )
 
     list_display = (

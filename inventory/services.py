@@ -543,8 +543,9 @@ def stock_count_set(
     it has its ledger row and never goes below what orders hold. Nothing to change -> no write;
     no row and a count of 0 -> None."""
     if quantity < 0 or quantity > MAX_ON_HAND:
-        raise InvalidStockChange(_("The counted quantity must be between 0 and %(max)d.")
-                                 % {"max": MAX_ON_HAND})
+        raise InvalidStockChange(
+            _("The counted quantity must be between 0 and %(max)d.") % {"max": MAX_ON_HAND}
+        )
     with transaction.atomic():
         stocks = locks.stocks_lock(variant=variant, warehouse=warehouse)
         current = stocks[0].quantity if stocks else 0

@@ -299,8 +299,7 @@ class OrderAdmin(EditedFieldsAdminMixin, admin.ModelAdmin):
 
 def _address_text(address):
     return " ".join(
-        str(address.get(k) or "")
-        for k in ("province", "city", "district", "street", "postal_code")
+        str(address.get(k) or "") for k in ("province", "city", "district", "street", "postal_code")
     ).strip()
 
 

@@ -89,10 +89,7 @@ class OrderPaymentInline(ReadOnlyInline):
         return format_html_join(
             format_html("<br>"),
             "{} {} {} {}",
-            (
-                (r.out_request_no, r.amount, r.get_status_display(), r.reason)
-                for r in refunds
-            ),
+            ((r.out_request_no, r.amount, r.get_status_display(), r.reason) for r in refunds),
         )
 
 
