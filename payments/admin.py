@@ -3,6 +3,7 @@ go through payments.services.refund_create, never an edit of a row."""
 
 from django.contrib import admin, messages
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -87,7 +88,7 @@ class OrderPaymentInline(ReadOnlyInline):
         if not refunds:
             return "-"
         return format_html_join(
-            format_html("<br>"),
+            mark_safe("<br>"),
             "{} {} {} {}",
             ((r.out_request_no, r.amount, r.get_status_display(), r.reason) for r in refunds),
         )
