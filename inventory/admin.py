@@ -247,13 +247,13 @@ class LowStockFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         available = F("quantity") - F("quantity_allocated")
-        queryset = queryset.alias(available_units=available)
+        queryset = queryset.alias(level_available=available)
         if self.value() == "low":
-            return queryset.filter(available_units__lte=F("low_stock_threshold"))
+            return queryset.filter(level_available__lte=F("low_stock_threshold"))
         if self.value() == "out":
-            return queryset.filter(available_units__lte=0)
+            return queryset.filter(level_available__lte=0)
         if self.value() == "ok":
-            return queryset.filter(available_units__gt=F("low_stock_threshold"))
+            return queryset.filter(level_available__gt=F("low_stock_threshold"))
         return queryset
 
 

@@ -50,6 +50,13 @@ class StockResource(ServiceImportResource):
             return None
         return self.get_queryset().filter(variant__sku=sku, warehouse__code=code).first()
 
+    def skip_row(
+        self, instance: Any, original: Any, row: Any, import_validation_errors: Any = None
+    ) -> bool:
+        """A count of 0 for a stock row that does not exist changes nothing: skipped."""
+        data = getattr(instance, "_import_data", None) or {}
+        return not import_validation_errors and instance.pk is None and data.get("quantity") == 0
+
     def parse_row(
         self, row: dict[str, Any], errors: dict[str, list[str]], *, instance: Any
     ) -> dict[str, Any]:

@@ -268,7 +268,7 @@ class OrderAdmin(EditedFieldsAdminMixin, admin.ModelAdmin):
     def packing_slips(self, request, queryset):
         """One page per order, made to be printed: the address and the lines, without prices."""
         orders = queryset.prefetch_related("lines").order_by("created_at", "pk")
-        context = {"orders": orders, "title": _("Packing slips"), "shop_name": _("Shop")}
+        context = {"orders": orders, "title": _("Packing slips")}
         return TemplateResponse(request, "admin/orders/order/packing_slips.html", context)
 
     @admin.action(description=_("Export selected orders as CSV"), permissions=["view"])

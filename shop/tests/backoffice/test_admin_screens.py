@@ -384,7 +384,10 @@ def test_stock_import_sets_counts_through_the_ledger_all_or_nothing(
     assert StockMovement.objects.count() == 1  # the fixture's receipt only
 
     good = (
-        f"sku,warehouse,quantity\n{variant.sku},{warehouse.code},25\n{other.sku},{backup.code},7\n"
+        "sku,warehouse,quantity\n"
+        f"{variant.sku},{warehouse.code},25\n"
+        f"{other.sku},{backup.code},7\n"
+        f"{other.sku},{warehouse.code},0\n"
     )
     preview = import_file(staff_admin, STOCK_IMPORT, good)
     assert not preview.context["result"].has_validation_errors()
@@ -393,6 +396,7 @@ def test_stock_import_sets_counts_through_the_ledger_all_or_nothing(
     assert response.status_code == 302
     assert stock_of(variant).quantity == 25
     assert Stock.objects.get(variant=other, warehouse=backup).quantity == 7
+    assert not Stock.objects.filter(variant=other, warehouse=warehouse).exists()  # 0: skipped
     moves = StockMovement.objects.filter(reason="adjustment").order_by("pk")
     assert [(m.delta, m.quantity_after, m.user) for m in moves] == [(15, 25, staff), (7, 7, staff)]
 
