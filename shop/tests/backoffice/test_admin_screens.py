@@ -630,3 +630,27 @@ def test_big_changelists_cost_a_fixed_number_of_queries(
         response = staff_admin.get(url)
     assert response.status_code == 200
     assert len(response.context["cl"].result_list) >= 30
+
+
+def test_stock_import_from_an_excel_file(staff_admin, variant, warehouse):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["sku", "warehouse", "quantity"])
+    sheet.append([variant.sku, warehouse.code, 12])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    upload = SimpleUploadedFile(
+        "stock.xlsx",
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    formats = staff_admin.get(STOCK_IMPORT).context["form"].fields["format"].choices
+    xlsx = next(value for value, label in formats if str(label).lower() == "xlsx")
+    preview = staff_admin.post(
+        STOCK_IMPORT, {"format": str(xlsx), "import_file": upload, "resource": "0"}
+    )
+    assert not preview.context["result"].has_validation_errors()
+    assert confirm(staff_admin, STOCK_IMPORT, preview).status_code == 302
+    assert stock_of(variant).quantity == 12
