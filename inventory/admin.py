@@ -321,30 +321,15 @@ class StockAdmin(ImportExportMixin, EditedFieldsAdminMixin, admin.ModelAdmin):
         form = StockAdjustForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
             data = form.cleaned_data
-            current = None
-            try:
-                with transaction.atomic():
-                    for current in stocks:
-                        services.stock_adjust(
-                            current.variant,
-                            warehouse=current.warehouse,
-                            delta=data["quantity_change"],
-                            reason=data["reason"],
-                            actor=request.user,
-                            note=data["note"],
-                        )
-            except DomainError as exc:
-                assert current is not None  # raised by stock_adjust, for the current row
-                self.message_user(
-                    request,
-                    _("Nothing was changed. %(sku)s in %(warehouse)s: %(error)s")
-                    % {
-                        "sku": current.variant.sku,
-                        "warehouse": current.warehouse.code,
-                        "error": exc.detail,
-                    },
-                    messages.ERROR,
-                )
+            error = _adjust_all(
+                request,
+                [(stock.variant, stock.warehouse) for stock in stocks],
+                delta=data["quantity_change"],
+                reason=data["reason"],
+                note=data["note"],
+            )
+            if error:
+                self.message_user(request, error, messages.ERROR)
                 return None
             self.message_user(
                 request,
