@@ -10,14 +10,18 @@ English name alone writes `name_en` alone (core.admin.EditedFieldsAdminMixin).
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
+from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from import_export.admin import ImportExportMixin
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from catalog import locks, queries, services
@@ -33,7 +37,9 @@ from catalog.models import (
     ProductVariant,
     Review,
 )
+from catalog.resources import VariantResource
 from core.admin import EditedFieldsAdminMixin, edited_fields, save_edited
+from core.exceptions import DomainError
 
 
 def _with_stock(queryset):
@@ -194,11 +200,23 @@ class VariantInline(TranslationTabularInline):
 
 
 @admin.register(ProductVariant)
-class ProductVariantAdmin(EditedFieldsAdminMixin, TranslationAdmin):
+class ProductVariantAdmin(ImportExportMixin, EditedFieldsAdminMixin, TranslationAdmin):
     """A variant with its stock per warehouse (read-only here: stock changes go through
     Inventory › Stock › “Adjust stock”, so every change has a ledger row). The stock rows are an
     inline of inventory (inventory.admin re-registers this admin with it: catalog sits below
-    inventory and never imports it)."""
+    inventory and never imports it).
+
+    Import and export of products and variants, one row per variant (catalog.resources): the
+    import previews a dry run, reports bad rows, and writes a file all or nothing through
+    catalog.services.variant_import."""
+
+    resource_classes = [VariantResource]
+
+    def has_import_permission(self, request):
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def has_export_permission(self, request):
+        return self.has_view_permission(request)
 
     list_display = ["sku", "product", "name", "price", "is_active", "on_hand", "available_units"]
     list_filter = ["is_active", "product__category"]
@@ -290,7 +308,14 @@ class ProductAdmin(EditedFieldsAdminMixin, TranslationAdmin):
     autocomplete_fields = ["category", "brand"]
     readonly_fields = ["price", "compare_at_price", "rating_avg", "review_count", "sales_count"]
     inlines = [VariantInline, ImageInline]
-    actions = ["make_active", "make_inactive", "make_featured", "make_not_featured"]
+    actions = [
+        "make_active",
+        "make_inactive",
+        "make_featured",
+        "make_not_featured",
+        "duplicate_products",
+        "change_prices",
+    ]
     list_select_related = ["category", "brand"]
 
     def get_queryset(self, request):
@@ -416,6 +441,106 @@ class ProductAdmin(EditedFieldsAdminMixin, TranslationAdmin):
             is_featured=False,
         )
 
+    @admin.action(description=_("Duplicate selected products"), permissions=["add"])
+    def duplicate_products(self, request, queryset):
+        """A copy of each product and its variants (product_duplicate): inactive, new slug and
+        SKUs, no stock, to edit into a new product."""
+        copies = []
+        for product in queryset.order_by("pk"):
+            try:
+                copies.append(services.product_duplicate(product, actor=request.user))
+            except (DomainError, ValidationError) as exc:
+                detail = exc.detail if isinstance(exc, DomainError) else "; ".join(exc.messages)
+                self.message_user(
+                    request,
+                    _("%(product)s was not copied: %(error)s")
+                    % {"product": product.name, "error": detail},
+                    messages.ERROR,
+                )
+        if copies:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d product copied (inactive until you activate it): %(names)s",
+                    "%(count)d products copied (inactive until you activate them): %(names)s",
+                    len(copies),
+                )
+                % {"count": len(copies), "names": ", ".join(c.slug for c in copies)},
+                messages.SUCCESS,
+            )
+
+    @admin.action(
+        description=_("Change prices of selected products by a percentage"), permissions=["change"]
+    )
+    def change_prices(self, request, queryset):
+        """An intermediate page asks for the percentage and shows every variant's new price; the
+        confirmed change goes through variants_reprice, all or nothing."""
+        products = list(queryset.order_by("pk"))
+        variants = list(
+            ProductVariant.objects.filter(product__in=products)
+            .select_related("product")
+            .order_by("product_id", "sort_order", "pk")
+        )
+        form = PriceChangeForm(request.POST if "percent" in request.POST else None)
+        preview = None
+        if form.is_valid():
+            percent = form.cleaned_data["percent"]
+            # Applied only as previewed: a percentage edited after the preview is previewed again.
+            if "apply" in request.POST and request.POST.get("previewed") == str(percent):
+                try:
+                    count = services.variants_reprice(
+                        [p.pk for p in products], percent=percent, actor=request.user
+                    )
+                except DomainError as exc:
+                    self.message_user(
+                        request,
+                        _("No price was changed: %(error)s") % {"error": exc.detail},
+                        messages.ERROR,
+                    )
+                    return None
+                self.message_user(
+                    request,
+                    ngettext(
+                        "%(count)d variant repriced by %(percent)s%%.",
+                        "%(count)d variants repriced by %(percent)s%%.",
+                        count,
+                    )
+                    % {"count": count, "percent": percent},
+                    messages.SUCCESS,
+                )
+                return None
+            preview = [(v, services.repriced(v.price, percent)) for v in variants]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Change prices"),
+            "opts": self.model._meta,
+            "products": products,
+            "variants": variants,
+            "preview": preview,
+            "form": form,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            "action": "change_prices",
+        }
+        return TemplateResponse(request, "admin/catalog/product/change_prices.html", context)
+
+
+class PriceChangeForm(forms.Form):
+    percent = forms.DecimalField(
+        label=_("change in percent"),
+        max_digits=7,
+        decimal_places=2,
+        help_text=_(
+            "10 makes prices ten percent dearer, -15 fifteen percent cheaper; rounded to the cent."
+        ),
+    )
+
+    def clean_percent(self):
+        value = self.cleaned_data["percent"]
+        try:
+            return services.price_change_percent(value)
+        except DomainError as exc:
+            raise forms.ValidationError(str(exc.detail)) from None
+
 
 @admin.register(Review)
 class ReviewAdmin(admin.ModelAdmin):
@@ -460,10 +585,17 @@ class ReviewAdmin(admin.ModelAdmin):
             % {"count": count},
         )
 
-    @admin.action(description=_("Show selected reviews again"), permissions=["change"])
+    @admin.action(description=_("Approve (show) selected reviews"), permissions=["change"])
     def show(self, request, queryset):
+        count = 0
         for review in queryset.select_related("product"):
             services.review_set_visible(review, visible=True)
+            count += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d review shown.", "%(count)d reviews shown.", count)
+            % {"count": count},
+        )
 
 
 # --- Home page content -------------------------------------------------------------------------------

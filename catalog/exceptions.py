@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from core.exceptions import Conflict, PermissionDenied
+from core.exceptions import Conflict, DomainError, PermissionDenied
 
 
 class CategoryHasProducts(Conflict):
@@ -27,3 +27,11 @@ class NotABuyer(PermissionDenied):
 class AlreadyReviewed(Conflict):
     code = "already_reviewed"
     default_detail = _("You have already reviewed this product.")
+
+
+class PriceChangeInvalid(DomainError):
+    """A bulk price change by a percentage that would make a price negative or zero-to-nothing, or
+    that is not a number."""
+
+    code = "price_change_invalid"
+    default_detail = _("The price change must be a percentage above -100.")

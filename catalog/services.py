@@ -10,7 +10,7 @@ import io
 import os
 import warnings
 from collections.abc import Callable, Iterable, Sequence
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import IO, TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -22,6 +22,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Avg, Count, Model, OuterRef, Subquery
 from django.db.models.expressions import CombinedExpression
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.settings import AVAILABLE_LANGUAGES, DEFAULT_LANGUAGE
@@ -35,6 +36,7 @@ from catalog.exceptions import (
     CategoryHasChildren,
     CategoryHasProducts,
     NotABuyer,
+    PriceChangeInvalid,
 )
 from catalog.models import Brand, Category, Product, ProductImage, ProductVariant, Review
 from catalog.queries import SEARCH_CONFIG, category_descendant_ids, product_in_stock_expression
@@ -324,6 +326,130 @@ def products_set_flags(
     return count
 
 
+# Columns a duplicate does not copy: its own identity and what the services derive (price, rating,
+# sales, stock flag, search vector), which start over for a new, inactive product.
+_DUPLICATE_SKIP = {
+    "id",
+    "slug",
+    "is_active",
+    "is_featured",
+    "price",
+    "compare_at_price",
+    "rating_avg",
+    "review_count",
+    "sales_count",
+    "in_stock",
+    "search_vector",
+    "created_at",
+    "updated_at",
+}
+SKU_MAX_LENGTH = 64
+
+
+def _copied_values(obj: Model, skip: set[str]) -> dict[str, Any]:
+    """Every concrete column of `obj` but `skip` and foreign keys' ids (by attname), so that
+    columns added later (translations of the name, say) are copied too."""
+    return {
+        f.attname: getattr(obj, f.attname)
+        for f in obj._meta.concrete_fields
+        if f.name not in skip and f.attname not in skip
+    }
+
+
+def _unique_sku(sku: str, taken: set[str]) -> str:
+    """`<sku>-COPY`, then `-COPY2`, ... within the column's length, free in the database and in
+    `taken` (the SKUs this duplicate already used)."""
+    n = 1
+    while True:
+        suffix = "-COPY" if n == 1 else f"-COPY{n}"
+        candidate = sku[: SKU_MAX_LENGTH - len(suffix)] + suffix
+        if candidate not in taken and not ProductVariant.objects.filter(sku=candidate).exists():
+            taken.add(candidate)
+            return candidate
+        n += 1
+
+
+@transaction.atomic
+def product_duplicate(product: Product, *, actor: User | None = None) -> Product:
+    """A copy of `product` and its variants to edit into a new product: inactive (nobody sees it
+    before staff check it), a new unique slug and SKUs, no stock, images, reviews or sales."""
+    values = _copied_values(product, _DUPLICATE_SKIP)
+    copy = Product(**values)
+    copy.name = str(_("%(name)s (copy)") % {"name": product.name})[:200]
+    copy.slug = unique_slug(Product, text=f"{product.slug}-copy", max_length=200)
+    copy.is_active = False
+    copy.full_clean(exclude=["category", "brand"])
+    copy.save()
+    taken: set[str] = set()
+    for variant in product.variants.order_by("sort_order", "pk"):
+        values = _copied_values(variant, {"id", "product", "sku", "created_at", "updated_at"})
+        new = ProductVariant(**values)
+        new.product = copy
+        new.sku = _unique_sku(variant.sku, taken)
+        new.full_clean(exclude=["product"])
+        new.save()
+    product_refresh_price(copy)
+    products_refresh_in_stock([copy.pk])
+    products_refresh_search_vector([copy.pk])
+    _invalidate_on_commit([copy.pk])
+    return copy
+
+
+PRICE_CHANGE_MIN_PERCENT = Decimal("-100")
+PRICE_CHANGE_MAX_PERCENT = Decimal("1000")
+
+
+def price_change_percent(value: Decimal | int | str) -> Decimal:
+    """A percentage for variants_reprice: a number above -100 (a price never reaches 0 this way)
+    and at most +1000."""
+    try:
+        percent = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise PriceChangeInvalid() from None
+    if not percent.is_finite() or not (
+        PRICE_CHANGE_MIN_PERCENT < percent <= PRICE_CHANGE_MAX_PERCENT
+    ):
+        raise PriceChangeInvalid()
+    return percent
+
+
+def repriced(price: Decimal, percent: Decimal) -> Decimal:
+    """`price` changed by `percent`, rounded half-up to the cent (core.money)."""
+    return money(price * (Decimal(100) + percent) / Decimal(100))
+
+
+@transaction.atomic
+def variants_reprice(
+    product_ids: Iterable[int], *, percent: Decimal | int | str, actor: User | None = None
+) -> int:
+    """Change the price of every variant of these products by `percent` (10 = 10 % dearer, -15 =
+    15 % cheaper), rounded half-up to the cent, all or nothing: a new price above MAX_UNIT_PRICE
+    refuses the whole change (amount_too_large). Compare-at prices stay, so a cut shows as a
+    discount. The products' shown prices follow. Returns how many variants changed."""
+    change = price_change_percent(percent)
+    ids = locks.products_lock(product_ids)  # products in pk order, before their variants
+    variants = list(ProductVariant.objects.filter(product_id__in=ids).order_by("pk"))
+    changed = []
+    now = timezone.now()
+    for variant in variants:
+        new_price = repriced(variant.price, change)
+        if unit_price_too_large(new_price):
+            raise AmountTooLarge(
+                _("%(sku)s would cost %(price)s; a price may be at most %(max)s.")
+                % {"sku": variant.sku, "price": new_price, "max": max_unit_price()},
+                extra={"field": "price", "max_amount": str(max_unit_price()), "sku": variant.sku},
+            )
+        if new_price != variant.price:
+            variant.price = new_price
+            variant.updated_at = now
+            changed.append(variant)
+    ProductVariant.objects.bulk_update(changed, ["price", "updated_at"], batch_size=500)
+    for product in Product.objects.filter(pk__in=ids).order_by("pk"):
+        product_refresh_price(product)
+    _invalidate_on_commit(ids)
+    return len(changed)
+
+
 # --- Variants ----------------------------------------------------------------------------------------
 
 
@@ -398,6 +524,53 @@ def variant_delete(variant: ProductVariant) -> bool:
     products_refresh_in_stock([product.pk])
     products_refresh_search_vector([product.pk])
     return not referenced
+
+
+@transaction.atomic
+def variant_import(
+    *,
+    sku: str,
+    product_slug: str,
+    product_name: str = "",
+    category: Category | None = None,
+    brand: Brand | None = None,
+    actor: User | None = None,
+    **data: Any,
+) -> tuple[ProductVariant, bool]:
+    """One row of a catalogue import: the variant `sku` of the product `product_slug`, each made
+    when missing (a new product needs a name and a category) and otherwise changed only where the
+    row differs, through product_create/product_update and variant_create/variant_update. Returns
+    (variant, created). Atomic: a refused row leaves nothing behind (the import reports it)."""
+    _check_fields(data, VARIANT_FIELDS - {"sku"})
+    product = Product.objects.filter(slug=product_slug).first()
+    if product is None:
+        if not product_name or category is None:
+            raise ValidationError(
+                _("A new product needs a name and a category."), code="product_incomplete"
+            )
+        product = product_create(
+            name=product_name, slug=product_slug, category=category, brand=brand
+        )
+    else:
+        wanted: dict[str, Any] = {"name": product_name, "category": category, "brand": brand}
+        changes = {
+            name: value
+            for name, value in wanted.items()
+            if value not in (None, "") and getattr(product, name) != value
+        }
+        if changes:
+            product_update(product, **changes)
+    variant = ProductVariant.objects.filter(sku=sku).first()
+    if variant is None:
+        return variant_create(product, sku=sku, **data), True
+    if variant.product_id != product.pk:
+        raise ValidationError(
+            _("SKU %(sku)s belongs to another product.") % {"sku": sku}, code="sku_taken"
+        )
+    changes = {name: value for name, value in data.items() if getattr(variant, name) != value}
+    if changes:
+        variant_update(variant, **changes)
+    return variant, False
 
 
 # --- Images ------------------------------------------------------------------------------------------

@@ -621,6 +621,40 @@ def stock_adjust(
     )
 
 
+def stock_count_set(
+    variant: ProductVariant,
+    *,
+    warehouse: Warehouse,
+    quantity: int,
+    actor: User | None = None,
+    note: str = "",
+    reference: str = "",
+) -> Stock | None:
+    """On-hand set to a counted `quantity` (an opening balance, a stocktake, an import): the
+    difference from the locked row is one `adjustment` through the same path as stock_adjust, so
+    it has its ledger row and never goes below what orders hold. Nothing to change -> no write;
+    no row and a count of 0 -> None."""
+    if quantity < 0 or quantity > MAX_ON_HAND:
+        raise InvalidStockChange(
+            _("The counted quantity must be between 0 and %(max)d.") % {"max": MAX_ON_HAND}
+        )
+    with transaction.atomic():
+        stocks = locks.stocks_lock(variant=variant, warehouse=warehouse)
+        current = stocks[0].quantity if stocks else 0
+        delta = quantity - current
+        if delta == 0:
+            return stocks[0] if stocks else None
+        return _stock_change(
+            variant,
+            warehouse=warehouse,
+            delta=delta,
+            reason=Reason.ADJUSTMENT,
+            actor=actor,
+            note=note,
+            reference=reference,
+        )
+
+
 def stock_allocation_repair(stock_ids: Iterable[int] | None = None) -> list[tuple[Stock, int, int]]:
     """Set quantity_allocated to the sum of open allocations where they disagree (inventory_check
     --fix). Returns (stock, old, new) per repaired row; rows whose open allocations exceed on-hand

@@ -1,13 +1,16 @@
 """Orders in the admin: read-only records, changed only through the services (actions)."""
 
 import csv
+from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import flatten_fieldsets
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -61,6 +64,18 @@ class ShipForm(forms.Form):
     tracking_number = forms.CharField(label=_("tracking number"), max_length=64)
 
 
+class RefundForm(forms.Form):
+    amount = forms.DecimalField(
+        label=_("amount"),
+        required=False,
+        min_value=Decimal("0.01"),
+        max_digits=12,
+        decimal_places=2,
+        help_text=_("Leave empty to refund what is left of each order."),
+    )
+    reason = forms.CharField(label=_("reason"), max_length=200)
+
+
 CSV_FIELDS = [
     "number",
     "created_at",
@@ -95,17 +110,24 @@ class OrderAdmin(EditedFieldsAdminMixin, admin.ModelAdmin):
         "payment_method",
         "created_at",
     ]
-    list_filter = ["status", "payment_status", ("created_at", admin.DateFieldListFilter)]
+    list_filter = [
+        "status",
+        "payment_status",
+        "payment_method",
+        ("created_at", admin.DateFieldListFilter),
+    ]
     search_fields = [
         "number",
         "user__username",
         "user__email",
+        "user__phone",
         "shipping_address__phone",
     ]
+    change_list_template = "admin/orders/order/change_list.html"
     date_hierarchy = "created_at"
     list_select_related = ["user"]
     inlines = [OrderLineInline, ShipmentInline, OrderEventInline]
-    actions = ["ship_orders", "cancel_orders", "refund_orders", "export_csv"]
+    actions = ["ship_orders", "cancel_orders", "refund_orders", "packing_slips", "export_csv"]
     fieldsets = [
         (None, {"fields": ["number", "user", "status", "payment_status", "payment_method"]}),
         (
@@ -206,65 +228,111 @@ class OrderAdmin(EditedFieldsAdminMixin, admin.ModelAdmin):
         # Money leaves the shop: staff only, although merchants may change orders.
         return is_staff_user(request.user)
 
-    @admin.action(description=_("Refund selected orders in full"), permissions=["refund"])
+    @admin.action(description=_("Refund selected orders"), permissions=["refund"])
     def refund_orders(self, request, queryset):
-        def refund(order):
-            # Through the payment gateway (order_refund_request), never a bare record.
-            services.order_refund_request(
-                order,
-                amount=order.total - order.refunded_amount,
-                reason="admin",
-                actor=request.user,
-            )
+        """Ask for the amount and the reason on an intermediate page, then refund each order
+        through the payment gateway (order_refund_request), never as a bare record."""
+        form = RefundForm(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            amount, reason = form.cleaned_data["amount"], form.cleaned_data["reason"]
 
-        self._apply(
-            request,
-            queryset,
-            refund,
-            lambda n: (
-                ngettext("%(count)d order refunded.", "%(count)d orders refunded.", n)
-                % {"count": n}
-            ),
-        )
+            def refund(order):
+                services.order_refund_request(
+                    order,
+                    amount=amount if amount is not None else order.total - order.refunded_amount,
+                    reason=reason,
+                    actor=request.user,
+                )
+
+            self._apply(
+                request,
+                queryset,
+                refund,
+                lambda n: (
+                    ngettext("%(count)d order refunded.", "%(count)d orders refunded.", n)
+                    % {"count": n}
+                ),
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Refund orders"),
+            "orders": queryset.order_by("pk"),
+            "form": form,
+            "opts": self.model._meta,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/orders/order/refund.html", context)
+
+    @admin.action(description=_("Print packing slips"), permissions=["view"])
+    def packing_slips(self, request, queryset):
+        """One page per order, made to be printed: the address and the lines, without prices."""
+        orders = queryset.prefetch_related("lines").order_by("created_at", "pk")
+        context = {"orders": orders, "title": _("Packing slips")}
+        return TemplateResponse(request, "admin/orders/order/packing_slips.html", context)
 
     @admin.action(description=_("Export selected orders as CSV"), permissions=["view"])
     def export_csv(self, request, queryset):
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        response["Content-Disposition"] = f'attachment; filename="orders-{stamp}.csv"'
-        response.write("\ufeff")  # so spreadsheet programs read the Chinese text as UTF-8
-        writer = csv.writer(response)
-        writer.writerow(CSV_FIELDS)
-        for order in queryset.select_related("user").order_by("created_at", "pk"):
-            address = order.shipping_address or {}
-            writer.writerow(
-                [
-                    order.number,
-                    timezone.localtime(order.created_at).isoformat(),
-                    order.user.get_username(),
-                    order.status,
-                    order.payment_status,
-                    order.payment_method,
-                    order.subtotal,
-                    order.discount_amount,
-                    order.tax_amount,
-                    order.shipping_amount,
-                    order.total,
-                    order.refunded_amount,
-                    order.coupon_code,
-                    address.get("full_name", ""),
-                    address.get("phone", ""),
-                    " ".join(
-                        str(address.get(k) or "")
-                        for k in ("province", "city", "district", "street", "postal_code")
-                    ).strip(),
-                ]
-            )
         count = queryset.count()
+        response = orders_csv_response(queryset)
         self.message_user(
             request, ngettext("%d order exported.", "%d orders exported.", count) % count
         )
         return response
+
+    def get_urls(self):
+        urls = super().get_urls()
+        export = path(
+            "export-csv/",
+            self.admin_site.admin_view(self.export_filtered_csv),
+            name="orders_order_export_csv",
+        )
+        return [export, *urls]
+
+    def export_filtered_csv(self, request):
+        """The list as filtered and searched on the changelist (the same query string), as CSV."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        changelist = self.get_changelist_instance(request)
+        return orders_csv_response(changelist.get_queryset(request))
+
+
+def _address_text(address):
+    return " ".join(
+        str(address.get(k) or "") for k in ("province", "city", "district", "street", "postal_code")
+    ).strip()
+
+
+def orders_csv_response(queryset):
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="orders-{stamp}.csv"'
+    response.write("\ufeff")  # so spreadsheet programs read the Chinese text as UTF-8
+    writer = csv.writer(response)
+    writer.writerow(CSV_FIELDS)
+    for order in queryset.select_related("user").order_by("created_at", "pk").iterator(2000):
+        address = order.shipping_address or {}
+        writer.writerow(
+            [
+                order.number,
+                timezone.localtime(order.created_at).isoformat(),
+                order.user.get_username(),
+                order.status,
+                order.payment_status,
+                order.payment_method,
+                order.subtotal,
+                order.discount_amount,
+                order.tax_amount,
+                order.shipping_amount,
+                order.total,
+                order.refunded_amount,
+                order.coupon_code,
+                address.get("full_name", ""),
+                address.get("phone", ""),
+                _address_text(address),
+            ]
+        )
+    return response
 
 
 class CartItemInline(_ReadOnlyInline):

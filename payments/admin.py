@@ -2,11 +2,15 @@
 go through payments.services.refund_create, never an edit of a row."""
 
 from django.contrib import admin, messages
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.permissions import is_staff_user
 from core.exceptions import DomainError
+from orders.admin import OrderAdmin
+from orders.models import Order
 from payments.models import Payment, PaymentEvent, PaymentNotification, Refund
 from payments.services import refund_create
 
@@ -53,6 +57,51 @@ class PaymentEventInline(ReadOnlyInline):
     show_change_link = False
 
 
+class PaymentNotificationInline(ReadOnlyInline):
+    model = PaymentNotification
+    fields = readonly_fields = ("created_at", "kind", "verified", "outcome", "error")
+    show_change_link = True
+
+
+class OrderPaymentInline(ReadOnlyInline):
+    """An order's payments, read-only, with their refunds (payments sits above orders: this
+    re-registers the order admin with it, as inventory does for the variant admin)."""
+
+    model = Payment
+    fields = readonly_fields = (
+        "out_trade_no",
+        "gateway",
+        "channel",
+        "amount",
+        "status",
+        "attention",
+        "paid_at",
+        "refund_list",
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("refunds")
+
+    @admin.display(description=_("refunds"))
+    def refund_list(self, obj):
+        refunds = list(obj.refunds.all())
+        if not refunds:
+            return "-"
+        return format_html_join(
+            mark_safe("<br>"),
+            "{} {} {} {}",
+            ((r.out_request_no, r.amount, r.get_status_display(), r.reason) for r in refunds),
+        )
+
+
+class OrderWithPaymentsAdmin(OrderAdmin):
+    inlines = [*OrderAdmin.inlines, OrderPaymentInline]
+
+
+admin.site.unregister(Order)
+admin.site.register(Order, OrderWithPaymentsAdmin)
+
+
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdmin):
     list_display = [
@@ -70,7 +119,7 @@ class PaymentAdmin(ReadOnlyAdmin):
     search_fields = ["out_trade_no", "transaction_id", "order__number"]
     list_select_related = ["order"]
     readonly_fields = [f.name for f in Payment._meta.fields]
-    inlines = [RefundInline, PaymentEventInline]
+    inlines = [RefundInline, PaymentEventInline, PaymentNotificationInline]
     actions = ["refund_in_full"]
 
     def has_refund_permission(self, request):
@@ -110,7 +159,26 @@ class RefundAdmin(ReadOnlyAdmin):
 
 @admin.register(PaymentNotification)
 class PaymentNotificationAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "gateway", "kind", "verified", "outcome", "out_trade_no"]
+    """Every notify received, with whether its signature was verified and what came of it."""
+
+    list_display = [
+        "created_at",
+        "gateway",
+        "kind",
+        "verification",
+        "outcome",
+        "error",
+        "out_trade_no",
+        "payment",
+    ]
     list_filter = ["gateway", "kind", "verified", "outcome"]
-    search_fields = ["out_trade_no"]
+    search_fields = ["out_trade_no", "payment__order__number"]
+    list_select_related = ["payment"]
     readonly_fields = [f.name for f in PaymentNotification._meta.fields]
+    date_hierarchy = "created_at"
+
+    @admin.display(description=_("verified"), ordering="verified", boolean=False)
+    def verification(self, obj):
+        if obj.verified:
+            return format_html('<span style="color:#1a7f37">&#10004; {}</span>', _("verified"))
+        return format_html('<strong style="color:#b42318">&#10008; {}</strong>', _("not verified"))

@@ -91,8 +91,12 @@ def test_ship_action_asks_for_carrier_then_ships(admin_client, user, variant, pl
 
 def test_refund_action_refunds_in_full(admin_client, user, variant, place, gateway_refund):
     order = at_status(place(user, (variant, 2)), "processing")
-    act(admin_client, "refund_orders", [order])
-    assert [number for number, *_ in gateway_refund] == [order.number]
+    form = act(admin_client, "refund_orders", [order])
+    assert form.status_code == 200 and not gateway_refund  # asks for the reason (and amount)
+    act(admin_client, "refund_orders", [order], apply="1", amount="", reason="broken")
+    assert [(number, reason) for number, _, reason, _ in gateway_refund] == [
+        (order.number, "broken")
+    ]
     order.refresh_from_db()
     assert (order.status, order.payment_status, order.refunded_amount) == (
         "refunded",
