@@ -10,16 +10,19 @@ index, and nothing is computed per product before LIMIT (benchmarks/catalog_api.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.contrib.postgres.search import (
     SearchQuery,
     SearchRank,
     TrigramWordSimilarity,
 )
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
     Case,
@@ -39,6 +42,8 @@ from django.utils import timezone
 from modeltranslation.settings import AVAILABLE_LANGUAGES
 from modeltranslation.utils import build_localized_fieldname
 
+from catalog import cache as catalog_cache
+from catalog.cache import CacheUnavailable, cache_call
 from catalog.models import (
     Banner,
     Category,
@@ -156,7 +161,31 @@ def category_hidden_ids() -> set[int]:
     are active. The tree is one small query; the answer is usually empty, so the product queries
     exclude these ids (no condition at all in the common case) rather than list the visible ones.
     """
-    return _hidden_from(list(Category.objects.values_list("pk", "parent_id", "is_active")))
+    key = _hidden_key()
+    if key is not None:
+        with contextlib.suppress(CacheUnavailable):
+            found: list[int] | None = cache_call(cache.get, key)
+            if found is not None:
+                return set(found)
+    hidden = _hidden_from(list(Category.objects.values_list("pk", "parent_id", "is_active")))
+    _hidden_store(key, hidden)
+    return hidden
+
+
+# Asked by every list, detail and suggestion read, so kept in the cache under the catalog's list
+# version: every category write bumps it (catalog.services). The key is taken before the rows are
+# read, so a set read before a write lands under a version that is already dead.
+def _hidden_key() -> str | None:
+    try:
+        return f"catalog:hidden-categories:{cache_call(catalog_cache.list_version)}"
+    except CacheUnavailable:
+        return None
+
+
+def _hidden_store(key: str | None, hidden: set[int]) -> None:
+    if key is not None:
+        with contextlib.suppress(CacheUnavailable):
+            cache_call(cache.set, key, sorted(hidden), settings.CATALOG_LIST_CACHE_SECONDS)
 
 
 def _hidden_from(rows: list[tuple[int, int | None, bool]]) -> set[int]:
@@ -402,8 +431,10 @@ def home_content(
     at = at or timezone.now()
     if with_categories:
         # One read of the tree serves both the navigation and which categories are hidden.
+        key = _hidden_key()
         categories = _all_categories()
         hidden = _hidden_from([(c.pk, c.parent_id, c.is_active) for c in categories])
+        _hidden_store(key, hidden)  # the page's other reads (suggestions) need it too
         tree = _tree_from(categories, include_inactive=False)
     else:
         hidden, tree = category_hidden_ids(), []

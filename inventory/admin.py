@@ -278,7 +278,7 @@ class StockAdmin(ImportExportMixin, EditedFieldsAdminMixin, admin.ModelAdmin):
     )
     list_filter = (LowStockFilter, "warehouse", "variant__product__category")
     list_select_related = ("variant__product", "warehouse")
-    search_fields = ("variant__sku", "variant__product__name")
+    search_fields = ("variant__sku", "variant__product__name_zh_hans", "variant__product__name_en")
     raw_id_fields = ("variant",)
     readonly_fields = ("quantity", "quantity_allocated", "available", "updated_at")
     actions = ["adjust_stock"]

@@ -49,3 +49,18 @@ def test_registered_providers_replace_the_defaults(make_product, providers):
     suggestions.behaviour_record("view", [])  # nothing to say: the recorder is not called
     assert seen == [("cart", [a.pk], "tok")]
     assert suggestions.suggestions_similar(a) == []  # still the default: a None keeps it
+
+
+@pytest.mark.django_db
+def test_hidden_categories_are_cached_until_a_category_changes(
+    make_product, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    from catalog import queries, services
+
+    shelf = CategoryFactory()
+    queries.category_hidden_ids()
+    with django_assert_num_queries(0):  # every list, detail and suggestion read asks this
+        assert queries.category_hidden_ids() == set()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.category_update(shelf, is_active=False)
+    assert queries.category_hidden_ids() == {shelf.pk}
