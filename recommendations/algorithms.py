@@ -76,6 +76,11 @@ __all__ = [
 ]
 
 
+# Chosen on the validation split of the Amazon Games data (recommendations/README.md).
+FOR_YOU_HALF_LIFE = 2.0  # the user's history weighs half as much every 2 items back
+ALSO_BOUGHT_SHRINK = 100.0  # fit_item_knn(shrink=) for also-bought
+
+
 class Recommendation(NamedTuple):
     item: int
     score: float
@@ -110,7 +115,9 @@ def _binary(matrix: sp.spmatrix) -> sp.csr_matrix:
     return m
 
 
-def recency_weights(length: int, *, half_life: float = 8.0, floor: float = 0.0) -> FloatArray:
+def recency_weights(
+    length: int, *, half_life: float = FOR_YOU_HALF_LIFE, floor: float = 0.0
+) -> FloatArray:
     """Weights for a history of `length` items ordered oldest first: the newest weighs 1 and the weight
     halves every `half_life` items back (never below `floor`). `half_life <= 0` means all 1."""
     if length <= 0:
@@ -193,8 +200,8 @@ class ForYouModel:
     fallback: FloatArray  # (n_items,)
     ease_weight: float = 1.0
     knn_weight: float = 0.0
-    fallback_weight: float = 1e-3
-    half_life: float = 8.0  # recency_weights() for histories passed without weights
+    fallback_weight: float = 0.02
+    half_life: float = FOR_YOU_HALF_LIFE  # recency_weights() for histories passed without weights
     knn_matrix: sp.csr_matrix | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -270,7 +277,7 @@ def fit_ease(
     matrix: sp.spmatrix,
     *,
     l2: float = 200.0,
-    max_items: int = 12000,
+    max_items: int = 8000,
     min_users: int = 2,
     binary: bool = True,
 ) -> EaseModel:
@@ -311,25 +318,27 @@ def fit_ease(
         p[start:stop, start:stop] = np.triu(diag_block) + np.triu(diag_block, 1).T
         if stop < m:
             p[stop:, start:stop] = p[start:stop, stop:].T
-    d = np.diagonal(p).copy()
-    p /= -d[np.newaxis, :]
-    p[np.diag_indices(m)] = 0.0
-    # p is the Fortran-ordered view of `gram` (no copy); products with it work in either order
-    return EaseModel(items=items, weights=p, n_items=n_items)
+    # symmetric now, so its C-ordered transpose (the `gram` buffer again) is the same matrix: scale
+    # the columns there to keep B C-contiguous (sparse row x B reads B by rows)
+    b = p.T
+    d = np.diagonal(b).copy()
+    b /= -d[np.newaxis, :]
+    b[np.diag_indices(m)] = 0.0
+    return EaseModel(items=items, weights=b, n_items=n_items)
 
 
 def fit_for_you(
     matrix: sp.spmatrix,
     *,
     ease_l2: float = 200.0,
-    ease_max_items: int = 12000,
+    ease_max_items: int = 8000,
     knn_k: int = 100,
-    knn_shrink: float = 10.0,
+    knn_shrink: float = 50.0,
     knn_alpha: float = 0.5,
     ease_weight: float = 1.0,
-    knn_weight: float = 0.5,
-    fallback_weight: float = 1e-3,
-    half_life: float = 8.0,
+    knn_weight: float = 0.25,
+    fallback_weight: float = 0.02,
+    half_life: float = FOR_YOU_HALF_LIFE,
     fallback: FloatArray | None = None,
 ) -> ForYouModel:
     """The for-you blend with the parameters chosen by the offline evaluation (README). `fallback`

@@ -222,14 +222,19 @@ class Candidate:
 
 
 def default_candidates() -> list[Candidate]:
+    """popularity (baseline), item_knn (the reference's cosine k=50 shrink 10), also_bought (the
+    shop's also-bought neighbours of the user's newest item), ease (plain EASE on the history),
+    for_you (the shop's for-you: EASE + item-kNN blend on the recency-weighted history)."""
     return [
         Candidate("popularity", alg.fit_popularity),
         Candidate("item_knn", lambda m: alg.fit_item_knn(m, k=50, shrink=10.0)),
         Candidate(
-            "also_bought", lambda m: alg.fit_item_knn(m, k=50, shrink=10.0), last_item_only=True
+            "also_bought",
+            lambda m: alg.fit_item_knn(m, k=50, shrink=alg.ALSO_BOUGHT_SHRINK),
+            last_item_only=True,
         ),
         Candidate("ease", lambda m: alg.fit_ease(m)),
-        Candidate("for_you", alg.fit_for_you, half_life=8.0),
+        Candidate("for_you", alg.fit_for_you, half_life=alg.FOR_YOU_HALF_LIFE),
     ]
 
 
