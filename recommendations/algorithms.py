@@ -556,7 +556,7 @@ def fit_similar(
     behaviour_weight: float = 0.3,
     k: int = 20,
     weights: dict[str, float] | None = None,
-    block: int = 1024,
+    block: int = 256,
 ) -> ItemNeighbours:
     """Content similarity (see `content_features`) blended with behaviour: similarity =
     (1 - behaviour_weight) * content + behaviour_weight * behaviour-similarity (normalised so each

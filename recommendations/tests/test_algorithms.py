@@ -236,3 +236,19 @@ def test_for_you_excludes_history_and_bought_and_explains():
     assert reasons[4] == 3 and reasons[5] == 3
     # the newest history item weighs more: 3 is newer than 0, so its group comes first
     assert items[0] in (4, 5)
+
+
+def test_similar_is_the_same_whatever_the_block_size():
+    whole = alg.fit_similar(features(), k=4)
+    blocks = alg.fit_similar(features(), k=4, block=2)
+    assert whole.indices.tolist() == blocks.indices.tolist()
+    np.testing.assert_allclose(whole.scores, blocks.scores)
+
+
+def test_recommend_with_ease_scores_and_explains():
+    # the two-item model above: B_01 = 1/3, B_10 = 1/2; item 2 is used by nobody else
+    x = matrix([[0, 1], [0], [2]], 3)
+    model = alg.fit_ease(x, l2=1.0, min_users=1)
+    recs = alg.recommend(model, [0], n=3)
+    assert [(r.item, r.reason) for r in recs] == [(1, 0)]
+    assert recs[0].score == pytest.approx(1 / 3)
