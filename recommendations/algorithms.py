@@ -9,7 +9,7 @@ Interface (what the serving side calls)
 Input matrix: `interaction_matrix(users, items, weights, shape=(n_users, n_items))` -> CSR float32, one
 row per user, duplicate (user, item) pairs summed (pass the event weights from settings).
 
-Fit (each returns a small frozen dataclass of numpy arrays, picklable, storable as it is):
+Fit (each returns a frozen dataclass of numpy arrays, picklable):
 - `fit_popularity(matrix) -> Popularity`                        .scores[item]
 - `fit_item_knn(matrix, k=, shrink=, alpha=) -> ItemNeighbours`  also-bought (fit it on purchases and
   cart adds) and the item-kNN half of for-you. `.indices[item]` / `.scores[item]` are the top-k
@@ -19,15 +19,20 @@ Fit (each returns a small frozen dataclass of numpy arrays, picklable, storable 
   descriptions), blended with behaviour; never empty for an item whose category has other items.
 - `fit_trending(items, timestamps, weights, n_items=, now=, window=, half_life=) -> Trending`
   .scores[item] (time-decayed, boosted by growth versus the previous window), `.top(n)`.
-- `fit_ease(matrix, l2=, max_items=) -> EaseModel` and `fit_for_you(matrix, ...) -> ForYouModel`
-  (EASE + item-kNN blend, chosen by the evaluation: see recommendations/README.md).
+- `fit_ease(matrix, l2=, max_items=) -> EaseModel` and `fit_for_you(matrix, fallback=) -> ForYouModel`
+  (EASE + item-kNN blend, parameters chosen by the evaluation: see recommendations/README.md; pass
+  `fallback=fit_trending(...).scores` so that new users get trending, else popularity).
+  EASE holds a dense min(n_items, 8000)^2 float32 matrix (256 MB at 8,000 items; ~15-35 s to fit on
+  2 cores): compute the users' lists at rebuild time and store the lists, not the model.
+  ItemNeighbours, Popularity and Trending are small enough to store as they are.
 
 Serve:
 - `recommend(model, history_items, history_weights=None, n=, exclude=()) -> list[Recommendation]`
   for any model above (ForYouModel, EaseModel, ItemNeighbours, Popularity, Trending). History is the
   user's items oldest first; `history_weights` defaults to `recency_weights(len(history))` for the
   for-you models (recent behaviour counts more). `exclude` holds what the user already bought (the
-  history itself is always excluded). Each `Recommendation(item, score, reason)`: `reason` is the
+  history itself is always excluded). Only items with a positive score are returned, so a list may be
+  shorter than `n`. Each `Recommendation(item, score, reason)`: `reason` is the
   history item that contributed most ("because you viewed <reason>"; the caller words it), -1 when the
   item comes from the popularity / trending fallback (new users get only those).
 - `score_users(model, rows) -> ndarray (n_rows, n_items)` batch scoring (the evaluation uses it).
