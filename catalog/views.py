@@ -112,9 +112,9 @@ def category_detail(request, slug: str):
     if not path:
         raise Http404(_("No such category."))
     node = path[-1]
-    hidden = queries.category_hidden_ids()
     filters = filters_from_request(request.GET)
-    products = queries.product_list(hidden_category_ids=hidden).filter(
+    # The tree holds shown categories only, so the subtree needs no other hidden-category check.
+    products = queries.product_list(hidden_category_ids=set()).filter(
         category_id__in=_subtree_ids(node)
     )
     fragment = _listing_fragment(
@@ -160,12 +160,10 @@ def _visitor(request) -> str:
 
 def product_detail(request, slug: str):
     tree = queries.category_tree()
-    product = (
-        queries.product_detail(hidden_category_ids=queries.category_hidden_ids())
-        .filter(slug=slug)
-        .first()
-    )
-    if product is None:
+    # The tree holds shown categories only: a product outside it is hidden (one query, not two).
+    product = queries.product_detail(hidden_category_ids=set()).filter(slug=slug).first()
+    path = _path_to(tree, product.category_id) if product is not None else []
+    if product is None or not path:
         raise Http404(_("No such product."))
     variants = product.shown_variants
     selected = next((v for v in variants if v.in_stock), variants[0] if variants else None)
@@ -192,7 +190,7 @@ def product_detail(request, slug: str):
     )
     context = {
         "product": product,
-        "breadcrumbs": [n.category for n in _path_to(tree, product.category_id)],
+        "breadcrumbs": [n.category for n in path],
         "images": product.all_images,
         "variants": variants,
         "selected": selected,

@@ -319,3 +319,76 @@ def test_review_refused_for_a_non_buyer_post(client, kettle, other_user):
     client.logout()
     response = client.post("/p/kettle/review/", {"rating": "5", "body": "!"})
     assert response.status_code == 302 and "/account/login/" in response["Location"]
+
+
+# --- Query counts ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def big_shelf(make_product, user):
+    """30 products in a subcategory, each with 3 variants and 2 images; the first has 5 reviews."""
+    from accounts.tests.factories import UserFactory
+
+    parent = CategoryFactory(slug="parent")
+    category = CategoryFactory(slug="big", parent=parent)
+    products = []
+    for i in range(30):
+        p = make_product(f"Item {i}", f"{i + 1}.00", category=category, stock=i % 2, slug=f"item-{i}")
+        for v in range(2):
+            services.variant_create(p, sku=f"I{i}-{v}", name=f"Size {v}", price=f"{i + 2}.00")
+        products.append(p)
+    for p in products[:4]:
+        services.image_add(p, upload=png_file())
+        services.image_add(p, upload=png_file("2.png"))
+    first = products[0]
+    for _ in range(5):
+        buyer = UserFactory()
+        deliver(buyer, first)
+        services.review_create(user=buyer, product=first, rating=4, body="Fine.")
+    deliver(user, first)
+    cache.clear()
+    return products
+
+
+@pytest.mark.parametrize("logged_in", [False, True])
+def test_listing_pages_query_counts(client, big_shelf, user, logged_in, django_assert_max_num_queries):
+    if logged_in:
+        client.force_login(user)
+    for url, params in [
+        ("/c/parent/", {}),
+        ("/c/big/", {"in_stock": "true", "ordering": "-price", "min_price": "1", "brand": ""}),
+        ("/search/", {"q": "item"}),
+        ("/search/", {"q": "itme"}),  # the typo fallback
+        ("/search/", {"q": "nothing-like-it"}),  # empty: popular products
+        ("/search/", {}),
+    ]:
+        cache.clear()
+        with django_assert_max_num_queries(12):
+            response = client.get(url, params)
+        assert response.status_code == 200
+    cache.clear()
+    response = client.get("/c/parent/")
+    assert len(names(response)) == 24
+    with django_assert_max_num_queries(5 if logged_in else 3):  # the fragment came from the cache
+        client.get("/c/parent/")
+
+
+@pytest.mark.parametrize("logged_in", [False, True])
+def test_product_page_query_count(client, big_shelf, user, logged_in, django_assert_max_num_queries):
+    if logged_in:
+        client.force_login(user)
+    cache.clear()
+    with django_assert_max_num_queries(12):
+        response = client.get("/p/item-0/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.count('name="variant_id"') == 3
+    assert html.count('data-testid="review"') == 5
+    assert html.count('<li id="photo-') == 2
+    assert ('data-testid="review-form"' in html) is logged_in
+
+
+def test_product_under_a_hidden_category_is_404(client, kettle):
+    services.category_update(kettle.category.parent, is_active=False)
+    assert client.get("/p/kettle/").status_code == 404
+    assert client.get("/p/hose/").status_code == 200
