@@ -10,6 +10,7 @@ and only a page past the end is a 404, as Django's paginator has it.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -184,7 +185,5 @@ def fragment_get(key: str | None) -> str | None:
 def fragment_set(key: str | None, html: str, timeout: int) -> None:
     if key is None:
         return
-    try:
+    with suppress(CacheUnavailable):
         cache_call(cache.set, key, html, timeout)
-    except CacheUnavailable:
-        pass

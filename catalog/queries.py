@@ -35,6 +35,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce
 
 from catalog.models import Brand, Category, Product, ProductImage, ProductVariant, Review
@@ -317,7 +318,7 @@ def product_search_match(qs: QuerySet[Product], terms: str) -> SearchMatch:
         )
         return SearchMatch(products, typo=typo)
     sku_match = ProductVariant.objects.filter(product_id=OuterRef("pk"), sku__icontains=terms)
-    match = (
+    found: Q | Combinable = (
         Q(name__icontains=terms)
         | Q(short_description__icontains=terms)
         | Q(description__icontains=terms)
@@ -325,12 +326,12 @@ def product_search_match(qs: QuerySet[Product], terms: str) -> SearchMatch:
         | Q(category__name__icontains=terms)
         | Exists(sku_match)
     )
-    typo = not qs.filter(match).exists()
+    typo = not qs.filter(found).exists()
     if typo:
         names = qs.order_by().values_list("pk", "name")[:TYPO_SCAN_LIMIT]
-        match = Q(pk__in=[pk for pk, name in names if _within_a_typo(terms, name)])
+        found = Q(pk__in=[pk for pk, name in names if _within_a_typo(terms, name)])
     return SearchMatch(
-        qs.filter(match).annotate(
+        qs.filter(found).annotate(
             relevance=exact
             + Case(When(name__icontains=terms, then=Value(1.0)), default=Value(0.0)),
         ),

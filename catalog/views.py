@@ -16,7 +16,14 @@ from django.views.decorators.http import require_POST
 
 from catalog import queries, services, suggestions
 from catalog.forms import ORDERING_CHOICES, ReviewForm
-from catalog.listing import Filters, filters_from_request, fragment_get, fragment_key, fragment_set, listing
+from catalog.listing import (
+    Filters,
+    filters_from_request,
+    fragment_get,
+    fragment_key,
+    fragment_set,
+    listing,
+)
 from core import db
 from core.exceptions import DomainError
 
@@ -78,7 +85,7 @@ def _listing_fragment(request, *, kind: str, scope: str, filters: Filters, produ
     key = fragment_key(kind, scope, filters)
     html = fragment_get(key)
     if html is not None:
-        return mark_safe(html)  # noqa: S308 - our own template's output, cached as text
+        return mark_safe(html)  # our own template's output, cached as text
     db.pin_reads()  # what is cached must not come from a lagging replica
     result = listing(products, filters)
     popular = []
@@ -165,7 +172,7 @@ def product_detail(request, slug: str):
     path = _path_to(tree, product.category_id) if product is not None else []
     if product is None or not path:
         raise Http404(_("No such product."))
-    variants = product.shown_variants
+    variants = product.shown_variants  # type: ignore[attr-defined]  # prefetched to_attr
     selected = next((v for v in variants if v.in_stock), variants[0] if variants else None)
     reviews = list(queries.product_reviews(product)[:REVIEWS_SHOWN])
     user = request.user
@@ -191,7 +198,7 @@ def product_detail(request, slug: str):
     context = {
         "product": product,
         "breadcrumbs": [n.category for n in path],
-        "images": product.all_images,
+        "images": product.all_images,  # type: ignore[attr-defined]
         "variants": variants,
         "selected": selected,
         "reviews": reviews,
@@ -214,17 +221,16 @@ def review_create(request, slug: str):
     form = ReviewForm(request.POST)
     target = reverse("catalog:product", args=[product.slug]) + "#reviews"
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        for field_errors in form.errors.values():
+            messages.error(request, " ".join(str(e) for e in field_errors))
         return redirect(target)
     try:
         services.review_create(user=request.user, product=product, **form.cleaned_data)
     except DomainError as exc:
         messages.error(request, str(exc.detail))
     except ValidationError as exc:
-        for error in exc.messages:
-            messages.error(request, error)
+        for message in exc.messages:
+            messages.error(request, message)
     else:
         messages.success(request, _("Thank you for your review."))
     return redirect(target)

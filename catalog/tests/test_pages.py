@@ -1,8 +1,8 @@
 """The storefront's category, search and product pages (server-rendered, no JavaScript)."""
 
 import re
-from html.parser import HTMLParser
 from decimal import Decimal
+from html.parser import HTMLParser
 
 import pytest
 from django.core.cache import cache
@@ -232,7 +232,9 @@ def test_product_page_variants_form_and_meta(client, kettle):
     assert "<title>Kettle | " in html
     assert '<link rel="canonical" href="http://127.0.0.1:8000/p/kettle/">' in html
     assert '<meta name="description"' in html
-    form = re.search(r'<form class="add-to-cart" method="post" action="/cart/add/".*?</form>', html, re.S)
+    form = re.search(
+        r'<form class="add-to-cart" method="post" action="/cart/add/".*?</form>', html, re.S
+    )
     assert form, html
     form = form.group(0)
     assert 'name="csrfmiddlewaretoken"' in form
@@ -312,9 +314,7 @@ def test_review_form_for_buyers_and_why_not_otherwise(client, kettle, user, othe
 def test_review_refused_for_a_non_buyer_post(client, kettle, other_user):
     client.force_login(other_user)
     response = client.post("/p/kettle/review/", {"rating": "5", "body": "!"}, follow=True)
-    assert "Only customers who received this product may review it." in (
-        response.content.decode()
-    )
+    assert "Only customers who received this product may review it." in (response.content.decode())
     assert kettle.reviews.count() == 0
     client.logout()
     response = client.post("/p/kettle/review/", {"rating": "5", "body": "!"})
@@ -333,7 +333,9 @@ def big_shelf(make_product, user):
     category = CategoryFactory(slug="big", parent=parent)
     products = []
     for i in range(30):
-        p = make_product(f"Item {i}", f"{i + 1}.00", category=category, stock=i % 2, slug=f"item-{i}")
+        p = make_product(
+            f"Item {i}", f"{i + 1}.00", category=category, stock=i % 2, slug=f"item-{i}"
+        )
         for v in range(2):
             services.variant_create(p, sku=f"I{i}-{v}", name=f"Size {v}", price=f"{i + 2}.00")
         products.append(p)
@@ -351,7 +353,9 @@ def big_shelf(make_product, user):
 
 
 @pytest.mark.parametrize("logged_in", [False, True])
-def test_listing_pages_query_counts(client, big_shelf, user, logged_in, django_assert_max_num_queries):
+def test_listing_pages_query_counts(
+    client, big_shelf, user, logged_in, django_assert_max_num_queries
+):
     if logged_in:
         client.force_login(user)
     for url, params in [
@@ -374,7 +378,9 @@ def test_listing_pages_query_counts(client, big_shelf, user, logged_in, django_a
 
 
 @pytest.mark.parametrize("logged_in", [False, True])
-def test_product_page_query_count(client, big_shelf, user, logged_in, django_assert_max_num_queries):
+def test_product_page_query_count(
+    client, big_shelf, user, logged_in, django_assert_max_num_queries
+):
     if logged_in:
         client.force_login(user)
     cache.clear()
