@@ -1,9 +1,12 @@
 """Storefront pages of the catalogue. Thin: reads come from catalog.queries."""
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -24,6 +27,7 @@ from catalog.listing import (
     fragment_set,
     listing,
 )
+from catalog.models import Product
 from core import db
 from core.exceptions import DomainError
 
@@ -79,7 +83,9 @@ def _subtree_ids(node: queries.CategoryNode) -> list[int]:
     return ids
 
 
-def _listing_fragment(request, *, kind: str, scope: str, filters: Filters, products) -> str:
+def _listing_fragment(
+    request, *, kind: str, scope: str, filters: Filters, products: Callable[[], QuerySet[Product]]
+) -> str:
     """The results (count, cards, pages, empty state), from the cache when the catalogue has not
     changed since (catalog.cache's list version), per language."""
     key = fragment_key(kind, scope, filters)
@@ -87,7 +93,7 @@ def _listing_fragment(request, *, kind: str, scope: str, filters: Filters, produ
     if html is not None:
         return mark_safe(html)  # our own template's output, cached as text
     db.pin_reads()  # what is cached must not come from a lagging replica
-    result = listing(products, filters)
+    result = listing(products(), filters)
     popular = []
     if not result.count:
         popular = [s.product for s in suggestions.suggestions_for_you(None, limit=4)]
@@ -120,12 +126,15 @@ def category_detail(request, slug: str):
         raise Http404(_("No such category."))
     node = path[-1]
     filters = filters_from_request(request.GET)
-    # The tree holds shown categories only, so the subtree needs no other hidden-category check.
-    products = queries.product_list(hidden_category_ids=set()).filter(
-        category_id__in=_subtree_ids(node)
-    )
     fragment = _listing_fragment(
-        request, kind="category", scope=str(node.category.pk), filters=filters, products=products
+        request,
+        kind="category",
+        scope=str(node.category.pk),
+        filters=filters,
+        # The tree holds shown categories only, so the subtree needs no other hidden-category check.
+        products=lambda: queries.product_list(hidden_category_ids=set()).filter(
+            category_id__in=_subtree_ids(node)
+        ),
     )
     category = node.category
     context = {
@@ -145,9 +154,8 @@ def category_detail(request, slug: str):
 
 def search(request):
     filters = filters_from_request(request.GET)
-    products = queries.product_list()
     fragment = _listing_fragment(
-        request, kind="search", scope="", filters=filters, products=products
+        request, kind="search", scope="", filters=filters, products=queries.product_list
     )
     context = {
         "listing_html": fragment,
