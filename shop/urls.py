@@ -33,3 +33,6 @@ urlpatterns = [
 
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# Errors in the shop's look (templates/404.html, 403.html, 500.html); the 500 page needs no database.
+handler500 = "shop.errors.server_error"

@@ -22,6 +22,7 @@ def test_500_page_in_the_shops_look_without_the_database(client, settings):
     html = response.content.decode()
     assert 'data-testid="error-500"' in html
     assert "/static/css/shop.css" in html
+    assert f'<a class="brand" href="/">{settings.SHOP_NAME}</a>' in html
     assert queries.captured_queries == []
 
 

@@ -3,6 +3,7 @@
 from django.core.exceptions import PermissionDenied
 from django.urls import path
 
+from shop.urls import handler500  # noqa: F401 - the error handlers go with the URLs
 from shop.urls import urlpatterns as shop_urlpatterns
 
 
