@@ -106,6 +106,9 @@ def test_unknown_or_hidden_category_is_404(client, shelf):
         {"max_price": "1e999999"},
         {"min_price": "-1"},
         {"max_price": "9" * 400},
+        {"min_price": "NaN"},
+        {"max_price": "Infinity"},
+        {"min_price": "1", "max_price": "abc"},
         {"ordering": "password"},
         {"in_stock": "maybe"},
         {"brand": "\x00"},
@@ -122,6 +125,9 @@ def test_bad_filter_values_are_ignored_never_500(client, shelf, params):
     response = client.get("/c/home-goods/", params)
     if "q" not in params and "brand" not in params:
         assert len(names(response)) == 3  # the bad filter was left out
+    filters = {"min_price", "max_price", "ordering", "in_stock"}
+    if set(params) & filters:
+        assert "Ignored filters" in response.content.decode()
 
 
 def test_a_page_past_the_end_is_404(client, shelf):
