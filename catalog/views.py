@@ -27,7 +27,7 @@ from catalog.listing import (
     fragment_set,
     listing,
 )
-from catalog.models import Product
+from catalog.models import Category, Product
 from core import db
 from core.exceptions import DomainError
 
@@ -55,22 +55,14 @@ def _canonical(path: str, page_number: int = 1) -> str:
     return f"{url}?page={page_number}" if page_number > 1 else url
 
 
-def _find(nodes: list[queries.CategoryNode], slug: str) -> list[queries.CategoryNode]:
-    """The path from a root to the shown category with `slug` (empty when none)."""
+def _path(
+    nodes: list[queries.CategoryNode], found: Callable[[Category], bool]
+) -> list[queries.CategoryNode]:
+    """The path from a root to the first shown category that `found` accepts (empty when none)."""
     for node in nodes:
-        if node.category.slug == slug:
+        if found(node.category):
             return [node]
-        below = _find(node.children, slug)
-        if below:
-            return [node, *below]
-    return []
-
-
-def _path_to(nodes: list[queries.CategoryNode], category_id: int) -> list[queries.CategoryNode]:
-    for node in nodes:
-        if node.category.pk == category_id:
-            return [node]
-        below = _path_to(node.children, category_id)
+        below = _path(node.children, found)
         if below:
             return [node, *below]
     return []
@@ -84,7 +76,7 @@ def _subtree_ids(node: queries.CategoryNode) -> list[int]:
 
 
 def _listing_fragment(
-    request, *, kind: str, scope: str, filters: Filters, products: Callable[[], QuerySet[Product]]
+    *, kind: str, scope: str, filters: Filters, products: Callable[[], QuerySet[Product]]
 ) -> str:
     """The results (count, cards, pages, empty state), from the cache when the catalogue has not
     changed since (catalog.cache's list version), per language."""
@@ -121,13 +113,12 @@ def _listing_context(filters: Filters, brands) -> dict:
 
 def category_detail(request, slug: str):
     tree = queries.category_tree()
-    path = _find(tree, slug)
+    path = _path(tree, lambda category: category.slug == slug)
     if not path:
         raise Http404(_("No such category."))
     node = path[-1]
     filters = filters_from_request(request.GET)
     fragment = _listing_fragment(
-        request,
         kind="category",
         scope=str(node.category.pk),
         filters=filters,
@@ -155,7 +146,7 @@ def category_detail(request, slug: str):
 def search(request):
     filters = filters_from_request(request.GET)
     fragment = _listing_fragment(
-        request, kind="search", scope="", filters=filters, products=queries.product_list
+        kind="search", scope="", filters=filters, products=queries.product_list
     )
     context = {
         "listing_html": fragment,
@@ -177,7 +168,11 @@ def product_detail(request, slug: str):
     tree = queries.category_tree()
     # The tree holds shown categories only: a product outside it is hidden (one query, not two).
     product = queries.product_detail(hidden_category_ids=set()).filter(slug=slug).first()
-    path = _path_to(tree, product.category_id) if product is not None else []
+    path = (
+        _path(tree, lambda category: category.pk == product.category_id)
+        if product is not None
+        else []
+    )
     if product is None or not path:
         raise Http404(_("No such product."))
     variants = product.shown_variants  # type: ignore[attr-defined]  # prefetched to_attr
