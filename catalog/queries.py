@@ -11,9 +11,11 @@ index, and nothing is computed per product before LIMIT (benchmarks/catalog_api.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from difflib import SequenceMatcher
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -37,6 +39,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from modeltranslation.settings import AVAILABLE_LANGUAGES
@@ -46,6 +49,7 @@ from catalog import cache as catalog_cache
 from catalog.cache import CacheUnavailable, cache_call
 from catalog.models import (
     Banner,
+    Brand,
     Category,
     HomeSection,
     HomeSectionProduct,
@@ -310,14 +314,32 @@ def product_detail(
     return qs.annotate(in_stock_now=product_in_stock_expression())
 
 
+@dataclass
+class SearchMatch:
+    """The products a search found, and whether only the typo fallback found them (the words
+    themselves matched nothing), which pages show as "did you mean"."""
+
+    products: QuerySet[Product]
+    typo: bool = False
+
+
 def product_search(qs: QuerySet[Product], terms: str) -> QuerySet[Product]:
+    """Filter `qs` to products matching `terms` and annotate `relevance` (higher is better).
+
+    See product_search_match, which also says whether only the typo fallback matched.
+    """
+    return product_search_match(qs, terms).products
+
+
+def product_search_match(qs: QuerySet[Product], terms: str) -> SearchMatch:
     """Filter `qs` to products matching `terms` and annotate `relevance` (higher is better).
 
     PostgreSQL: the weighted full-text vector (name and SKU A, brand and category B, descriptions
     C/D), a trigram word similarity on the name so small typos still match, and a plain substring
     match on the name, because the 'simple' configuration cannot split Chinese text into words.
     An exact name match always ranks first. Elsewhere (SQLite): a case-insensitive substring match
-    over name, descriptions, brand and SKU.
+    over name, descriptions, brand and SKU, and the same typo fallback done in Python over the
+    names (the embedded default holds a demo catalogue, not a large one).
 
     On PostgreSQL each match is an operator a GIN index serves (`@@` on the search vector, `LIKE`
     and `%>` on trigrams of the name), so finding the matches never scores every product; only the
@@ -329,7 +351,7 @@ def product_search(qs: QuerySet[Product], terms: str) -> QuerySet[Product]:
     """
     terms = terms.strip()
     if not terms:
-        return qs
+        return SearchMatch(qs)
     # Names, descriptions, brand and category in every language: an English word and a Chinese
     # word both find the product, whatever the language of the page.
     names = _each_language("name")
@@ -345,24 +367,84 @@ def product_search(qs: QuerySet[Product], terms: str) -> QuerySet[Product]:
             )
         )
         match = Q(search_vector=query) | name_contains
-        if not qs.filter(match).exists():
+        typo = not qs.filter(match).exists()
+        if typo:
             # Alone, not ORed with the words that matched nothing: one predicate per name column,
             # each served by its own trigram index (a bitmap OR), not a table scan.
             match = _any_of(names, "trigram_word_similar", terms)
-        return qs.filter(match).annotate(
+        products = qs.filter(match).annotate(
             relevance=exact + Coalesce(rank, Value(0.0), output_field=FloatField()) + similarity
         )
+        return SearchMatch(products, typo=typo)
     sku_match = ProductVariant.objects.filter(product_id=OuterRef("pk"), sku__icontains=terms)
-    return qs.filter(
+    found: Q | Combinable = (
         name_contains
         | _any_of(_each_language("short_description"), "icontains", terms)
         | _any_of(_each_language("description"), "icontains", terms)
         | _any_of(_each_language("brand__name"), "icontains", terms)
         | _any_of(_each_language("category__name"), "icontains", terms)
         | Exists(sku_match)
-    ).annotate(
-        relevance=exact + Case(When(name_contains, then=Value(1.0)), default=Value(0.0)),
     )
+    typo = not qs.filter(found).exists()
+    if typo:
+        rows = qs.order_by().values_list("pk", *names)[:TYPO_SCAN_LIMIT]
+        found = Q(
+            pk__in=[
+                pk
+                for pk, *texts in rows
+                if any(text and _within_a_typo(terms, text) for text in texts)
+            ]
+        )
+    return SearchMatch(
+        qs.filter(found).annotate(
+            relevance=exact + Case(When(name_contains, then=Value(1.0)), default=Value(0.0)),
+        ),
+        typo=typo,
+    )
+
+
+# The typo fallback off PostgreSQL: how alike a word must be (difflib's ratio; "lpatop" ~ "laptop"
+# is 0.83), and how many names it reads at most.
+TYPO_SIMILARITY = 0.75
+TYPO_SCAN_LIMIT = 20_000
+_WORD = re.compile(r"\w+")
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text.casefold())
+
+
+def _within_a_typo(terms: str, name: str) -> bool:
+    words = _words(name)
+    return all(
+        any(SequenceMatcher(None, term, word).ratio() >= TYPO_SIMILARITY for word in words)
+        for term in _words(terms)
+    )
+
+
+def search_correction(terms: str, names: Iterable[str]) -> str:
+    """What a mistyped search probably meant, from the names it found through the typo fallback:
+    each word of `terms` replaced by the most alike word of those names ("" when none is alike)."""
+    candidates = {word for name in names for word in _words(name)}
+    corrected = []
+    for term in _words(terms):
+        best = max(
+            candidates, key=lambda word: SequenceMatcher(None, term, word).ratio(), default=""
+        )
+        if not best or SequenceMatcher(None, term, best).ratio() < 0.5:  # nothing alike
+            return ""
+        corrected.append(best)
+    answer = " ".join(corrected)
+    return "" if answer == " ".join(_words(terms)) else answer
+
+
+def brands_for_listing(*, category_ids: Iterable[int] | None = None) -> QuerySet[Brand]:
+    """The brands a listing page offers as a filter: active ones with an active product (in these
+    categories when given), by name."""
+    qs = Brand.objects.filter(is_active=True, products__is_active=True)
+    if category_ids is not None:
+        qs = qs.filter(products__category_id__in=sorted(category_ids))
+    return qs.distinct().order_by("name")
 
 
 def _each_language(field: str) -> list[str]:

@@ -40,6 +40,7 @@ from catalog.exceptions import (
 )
 from catalog.models import Brand, Category, Product, ProductImage, ProductVariant, Review
 from catalog.queries import SEARCH_CONFIG, category_descendant_ids, product_in_stock_expression
+from core.exceptions import DomainError
 from core.money import AmountTooLarge, max_unit_price, money, unit_price_too_large
 from core.transactions import on_commit_robust
 
@@ -848,6 +849,16 @@ def review_buyer_check_register(check: Callable[..., bool]) -> None:
 
 def _is_buyer(user: User, product: Product) -> bool:
     return _buyer_check is not None and _buyer_check(user, product=product)
+
+
+def review_refusal(user: User, product: Product) -> DomainError | None:
+    """Why a signed-in `user` may not review `product` now (the error review_create would raise,
+    for a page to say instead of showing the form), or None when they may."""
+    if Review.objects.filter(user=user, product=product).exists():
+        return AlreadyReviewed()
+    if not _is_buyer(user, product):
+        return NotABuyer()
+    return None
 
 
 def product_refresh_rating(product: Product) -> Product:

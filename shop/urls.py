@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -8,6 +9,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from accounts.urls import account_urls
 from orders.cart_session import cart_merge_after_login
 from shop.health import health
+from shop.seo import SITEMAPS, robots_txt
 
 urlpatterns = [
     path("health/", health, name="health"),
@@ -20,6 +22,8 @@ urlpatterns = [
     path(
         "favicon.ico", RedirectView.as_view(url=settings.STATIC_URL + "favicon.svg", permanent=True)
     ),
+    path("robots.txt", robots_txt, name="robots"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     # A storefront login or registration merges the visitor's guest cart into their own cart.
     # Before accounts' pages: /account/favourites/ and /account/history/ are recommendations'.
     path("", include("recommendations.urls")),
@@ -32,3 +36,6 @@ urlpatterns = [
 
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# Errors in the shop's look (templates/404.html, 403.html, 500.html); the 500 page needs no database.
+handler500 = "shop.errors.server_error"

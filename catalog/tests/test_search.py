@@ -97,3 +97,26 @@ def test_postgres_typos_are_a_fallback(api_client, make_product):
     assert search(api_client, "Smartphones") == ["Smartphones 12"]
     assert set(search(api_client, "Smratphones")) == {"Smartphones 12", "Phones for seniors"}
     assert search(api_client, "Smratphones")[0] == "Smartphones 12"
+
+
+@pytest.mark.parametrize("typo", ["lpatop", "laptpo", "Labtop"])
+def test_typo_found_on_every_database(api_client, catalogue, typo):
+    """PostgreSQL by trigrams, the embedded default by comparing words in Python: the same rule."""
+    names = search(api_client, typo)
+    assert "Laptop" in names
+    assert "Garden Hose" not in names
+
+
+def test_search_match_says_when_only_the_typo_fallback_matched(catalogue):
+    from catalog.queries import product_list, product_search_match, search_correction
+
+    exact = product_search_match(product_list(), "laptop")
+    assert exact.typo is False and exact.products.count() == 4
+    typo = product_search_match(product_list(), "lpatop")
+    assert typo.typo is True
+    found = [p.name for p in typo.products]
+    assert "Laptop" in found
+    assert search_correction("lpatop", found) == "laptop"
+    assert search_correction("gaming lpatop", ["Gaming Laptop Pro"]) == "gaming laptop"
+    assert search_correction("laptop", ["Laptop"]) == ""  # nothing to correct
+    assert search_correction("zzz", []) == ""
