@@ -23,6 +23,7 @@ urlpatterns = [
     # A storefront login or registration merges the visitor's guest cart into their own cart.
     path("account/", include(account_urls(after_login=cart_merge_after_login))),
     path("", include("catalog.urls")),
+    path("", include("promotions.urls")),
     path("", include("orders.urls")),
     path("", include("payments.urls")),
 ]
