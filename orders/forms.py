@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import AddressForm
@@ -16,11 +15,9 @@ class CartAddForm(forms.Form):
 
 
 class CartQuantityForm(forms.Form):
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=1)
+    """The cart service checks the per-line maximum (CART_MAX_LINE_QUANTITY) and says it."""
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["quantity"].max_value = settings.CART_MAX_LINE_QUANTITY
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1)
 
 
 class CheckoutAddressForm(AddressForm):

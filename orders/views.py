@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import queries as account_queries
+from accounts.permissions import signed_in_user
 from catalog.suggestions import behaviour_record, suggestions_for_you
 from core.exceptions import DomainError
 from orders import services
@@ -227,7 +228,7 @@ def cart_coupon(request: HttpRequest) -> HttpResponse:
 def _checkout_context(
     request: HttpRequest, view: CartView, *, coupon_code: str, key: str, **extra: Any
 ) -> dict[str, Any]:
-    addresses = list(account_queries.address_list(request.user))
+    addresses = list(account_queries.address_list(signed_in_user(request)))
     default = next((a for a in addresses if a.is_default), addresses[0] if addresses else None)
     methods = services.payment_methods_enabled()
     return {
@@ -292,7 +293,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
     if not error:
         try:
             order = services.order_place(
-                request.user,
+                signed_in_user(request),
                 cart=services.cart_get_or_create(user=request.user),
                 address_id=address_id,
                 shipping_address=shipping_address,
@@ -320,7 +321,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
                 messages.info(request, _("Your order was already placed."))
             else:
                 if address_form is not None and request.POST.get("save_address"):
-                    address_form.save_for(request.user)
+                    address_form.save_for(signed_in_user(request))
                 messages.success(request, _("Thank you! Your order has been placed."))
             return redirect("orders:detail", number=order.number)
     # The cart may have changed meanwhile (another tab): show it as it is now.
@@ -336,7 +337,8 @@ def checkout(request: HttpRequest) -> HttpResponse:
 
 def _own_order(request: HttpRequest, number: str) -> Order:
     """The signed-in shopper's own order by number; anyone else's is 404 (staff included)."""
-    order = order_list(request.user).filter(user=request.user, number=number).first()
+    user = signed_in_user(request)
+    order = order_list(user).filter(user=user, number=number).first()
     if order is None:
         raise Http404
     return order
@@ -345,7 +347,8 @@ def _own_order(request: HttpRequest, number: str) -> Order:
 @login_required
 @require_GET
 def order_list_page(request: HttpRequest) -> HttpResponse:
-    orders = order_list(request.user).filter(user=request.user).order_by("-created_at", "-pk")
+    user = signed_in_user(request)
+    orders = order_list(user).filter(user=user).order_by("-created_at", "-pk")
     page = Paginator(orders, ORDERS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "orders/order_list.html", {"page": page, "orders": page.object_list})
 
@@ -388,7 +391,9 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
 def order_cancel(request: HttpRequest, number: str) -> HttpResponse:
     order = _own_order(request, number)
     try:
-        services.order_cancel(order, actor=request.user, reason=_("Cancelled by the buyer."))
+        services.order_cancel(
+            order, actor=signed_in_user(request), reason=_("Cancelled by the buyer.")
+        )
     except DomainError as exc:
         messages.error(request, _error_text(exc))
     else:
@@ -401,7 +406,7 @@ def order_cancel(request: HttpRequest, number: str) -> HttpResponse:
 def order_confirm_receipt(request: HttpRequest, number: str) -> HttpResponse:
     order = _own_order(request, number)
     try:
-        services.order_deliver(order, actor=request.user)
+        services.order_deliver(order, actor=signed_in_user(request))
     except DomainError as exc:
         messages.error(request, _error_text(exc))
     else:

@@ -19,6 +19,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.permissions import signed_in_user
 from core.exceptions import DomainError
 from orders.models import Order
 from orders.queries import order_list
@@ -70,14 +71,16 @@ PAGE_CHANNELS = {"sandbox": "page", "alipay": "page", "wechat": "native"}
 
 
 def _own_order(request: HttpRequest, number: str) -> Order:
-    order = order_list(request.user).filter(user=request.user, number=number).first()
+    user = signed_in_user(request)
+    order = order_list(user).filter(user=user, number=number).first()
     if order is None:
         raise Http404
     return order
 
 
 def _own_payment(request: HttpRequest, pk: int) -> Payment:
-    payment = payment_list(request.user).filter(pk=pk, order__user=request.user).first()
+    user = signed_in_user(request)
+    payment = payment_list(user).filter(pk=pk, order__user=user).first()
     if payment is None:
         raise Http404
     return payment
@@ -100,7 +103,7 @@ def order_pay(request: HttpRequest, number: str) -> HttpResponse:
             order,
             gateway=gateway,
             channel=PAGE_CHANNELS.get(gateway, ""),
-            actor=request.user,
+            actor=signed_in_user(request),
             return_url=return_url,
             client_ip=request.META.get("REMOTE_ADDR", ""),
         )
@@ -137,7 +140,7 @@ def order_pay_return(request: HttpRequest, number: str) -> HttpResponse:
     on to the order page. Still open: this page polls GET /api/v1/payments/{id}/ until it settles
     (static/js/payment-status.js), with a plain refresh link without JavaScript."""
     order = _own_order(request, number)
-    payment = payment_list(request.user).filter(order=order).order_by("-pk").first()
+    payment = payment_list(signed_in_user(request)).filter(order=order).order_by("-pk").first()
     if payment is None:
         return redirect("orders:detail", number=order.number)
     if payment.status not in Payment.OPEN and payment.status != Payment.Status.FAILED:

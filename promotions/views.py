@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.permissions import signed_in_user
 from core.exceptions import DomainError
 from promotions import queries, services
 from promotions.models import CouponTemplate, UserCoupon
@@ -23,7 +24,7 @@ def my_coupons(request: HttpRequest) -> HttpResponse:
     if status not in STATUS_FILTERS:
         status = ""
     context = {
-        "coupons": list(queries.user_coupons(request.user, status=status or None)),
+        "coupons": list(queries.user_coupons(signed_in_user(request), status=status or None)),
         "available": list(queries.coupon_templates_claimable(request.user)),
         "status": status,
         "statuses": UserCoupon.Status.choices,
@@ -38,7 +39,7 @@ def coupon_claim(request: HttpRequest, pk: int) -> HttpResponse:
     if template is None:
         raise Http404
     try:
-        services.coupon_claim(request.user, template=template)
+        services.coupon_claim(signed_in_user(request), template=template)
     except DomainError as exc:
         messages.error(request, str(exc.detail))
     else:

@@ -8,9 +8,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeAlias, cast
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -43,8 +44,6 @@ from promotions.exceptions import CouponNotFound
 from promotions.services import CouponLine, CouponQuote, coupon_quote, coupon_redeem
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AnonymousUser
-
     from accounts.models import User
 
 KNOWN_GATEWAYS = ("alipay", "wechat", "sandbox")
@@ -341,9 +340,9 @@ def checkout_quote(
     error: DomainError | None = None
     if code and priced:
         try:
-            if user is None or not user.is_authenticated:
+            if user is None or not user.is_authenticated or isinstance(user, AnonymousUser):
                 raise CouponNotFound()
-            _quote, discount = _coupon_applied(cast("User", user), code, priced, subtotal)
+            _quote, discount = _coupon_applied(user, code, priced, subtotal)
         except DomainError as exc:
             error = exc
     totals = (
