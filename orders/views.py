@@ -237,6 +237,7 @@ def _checkout_context(
             {
                 "line": line,
                 "name": _line_name(line.item.variant.product.name, line.item.variant.name),
+                "problem_text": _line_problem_text(line.problem, line.available_quantity),
             }
             for line in view.lines
         ],
@@ -315,6 +316,8 @@ def checkout(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             error = _error_text(exc, view)
             status = exc.status_code
+            if exc.code == "idempotency_key_invalid":
+                key = uuid.uuid4().hex  # the next submit of this page starts afresh
         else:
             request.session.pop(COUPON_SESSION_KEY, None)
             if getattr(order, "idempotent_replay", False):

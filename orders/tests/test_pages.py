@@ -363,6 +363,7 @@ def test_apply_shows_the_coupon_totals_without_placing(
 def test_out_of_stock_at_checkout_names_the_line(shopper, user, variant, fill_cart):
     fill_cart(user, (variant, 3))
     Stock.objects.filter(variant=variant).update(quantity=1)
+    assert 'data-problem="insufficient_stock"' in text(shopper.get("/checkout/"))
     response = shopper.post("/checkout/", place_form())
     assert response.status_code == 409
     error = re.search(r'data-testid="checkout-error">([^<]*)<', text(response)).group(1)
@@ -391,6 +392,15 @@ def test_checkout_errors_are_shown_on_the_page(
     assert 'data-testid="checkout-error"' in text(response)
     assert expected.lower() in text(response).lower()
     assert not Order.objects.exists()
+
+
+def test_an_invalid_key_gets_a_fresh_one_for_the_next_submit(shopper, user, variant, fill_cart):
+    fill_cart(user, (variant, 1))
+    response = shopper.post("/checkout/", place_form(idempotency_key="\x01bad"))
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', text(response)).group(1)
+    assert key != "\x01bad"
+    assert shopper.post("/checkout/", place_form(idempotency_key=key)).status_code == 302
+    assert Order.objects.count() == 1
 
 
 def test_another_users_address_cannot_be_used(shopper, user, other_user, variant, fill_cart):
