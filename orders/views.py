@@ -384,7 +384,6 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
         "can_pay": order_is_payable(order),
         "can_confirm": order.status == Order.Status.SHIPPED,
         "payment_methods": services.payment_methods_enabled(),
-        "paid_now": request.GET.get("paid") == "1",
     }
     return render(request, "orders/order_detail.html", context)
 

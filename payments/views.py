@@ -144,9 +144,11 @@ def order_pay_return(request: HttpRequest, number: str) -> HttpResponse:
     if payment is None:
         return redirect("orders:detail", number=order.number)
     if payment.status not in Payment.OPEN and payment.status != Payment.Status.FAILED:
-        if payment.status == Payment.Status.SUCCEEDED:
-            messages.success(request, _("Thank you! Your payment was received."))
-        return redirect(reverse("orders:detail", args=[order.number]) + "?paid=1")
+        detail = reverse("orders:detail", args=[order.number])
+        if payment.status != Payment.Status.SUCCEEDED:
+            return redirect(detail)  # closed (replaced by another payment), or refunded since
+        messages.success(request, _("Thank you! Your payment was received."))
+        return redirect(detail + "?paid=1")
     return TemplateResponse(request, "payments/return.html", _status_context(payment))
 
 

@@ -201,3 +201,12 @@ def test_a_gateway_error_is_a_message(shopper, user, variant, place, monkeypatch
     )
     assert response.status_code == 200
     assert messages_of(response)
+
+
+def test_a_replaced_payment_returns_to_the_order_without_a_thank_you(shopper, user, variant, place):
+    order = place(user, (variant, 1))
+    shopper.post(f"/orders/{order.number}/pay/", {"payment_method": "sandbox"})
+    Payment.objects.filter(order=order).update(status=Payment.Status.CLOSED)
+    response = shopper.get(f"/orders/{order.number}/payment/")
+    assert response["Location"] == f"/orders/{order.number}/"
+    assert not messages_of(response)
