@@ -3,6 +3,7 @@ sees, every error as a message (never a 500), and nobody else's cart lines or or
 
 import re
 from decimal import Decimal
+from html.parser import HTMLParser
 
 import pytest
 from django.contrib.messages import get_messages
@@ -575,3 +576,34 @@ def test_a_users_other_account_cannot_see_a_guest_cart(variant):
     session[SESSION_KEY] = str(Cart.objects.get(user=owner).token)
     session.save()
     assert 'data-testid="cart-line"' not in text(client.get("/cart/"))
+
+
+class _Fields(HTMLParser):
+    """Inputs a person fills (not hidden, not buttons) and the ids labels point at."""
+
+    def __init__(self):
+        super().__init__()
+        self.fields, self.labelled = [], set()
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "label" and attrs.get("for"):
+            self.labelled.add(attrs["for"])
+        if tag in ("input", "select", "textarea") and attrs.get("type") not in (
+            "hidden",
+            "submit",
+        ):
+            self.fields.append((attrs.get("name"), attrs.get("id")))
+
+
+def test_every_field_of_the_cart_checkout_and_order_pages_has_a_label(
+    shopper, user, variant, fill_cart, place
+):
+    address_create(user, **ADDRESS)
+    order = place(user, (variant, 1))
+    fill_cart(user, (variant, 1))
+    for url in ("/cart/", "/checkout/", f"/orders/{order.number}/", "/orders/"):
+        parser = _Fields()
+        parser.feed(text(shopper.get(url)))
+        unlabelled = [f for f in parser.fields if f[1] not in parser.labelled]
+        assert parser.fields and unlabelled == [], url
