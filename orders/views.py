@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts import queries as account_queries
 from accounts.permissions import signed_in_user
-from catalog.suggestions import behaviour_record, suggestions_for_you
+from catalog.suggestions import suggestions_for_you
 from core.exceptions import DomainError
 from orders import services
 from orders.cart_session import remember_cart_token, request_cart_token
@@ -148,18 +148,12 @@ def cart_add(request: HttpRequest) -> HttpResponse:
         # One transaction: a refused add must not leave a new empty guest cart behind.
         with transaction.atomic():
             cart = services.cart_get_or_create(user=request.user, token=request_cart_token(request))
-            item = services.cart_item_add(cart, **form.cleaned_data)
+            services.cart_item_add(cart, **form.cleaned_data)
     except DomainError as exc:
         messages.error(request, _error_text(exc))
         return HttpResponseRedirect(back)
     if cart.user_id is None:
         remember_cart_token(request, cart.token)
-    behaviour_record(
-        "cart",
-        [item.variant.product_id],
-        user=request.user if request.user.is_authenticated else None,
-        visitor=str(cart.token),
-    )
     messages.success(request, _("Added to your cart."))
     return HttpResponseRedirect(back)
 

@@ -106,20 +106,6 @@ def test_add_to_cart_is_post_only_and_csrf_protected(variant):
     assert client.post("/cart/add/", {"variant_id": variant.pk, "quantity": 1}).status_code == 403
 
 
-def test_a_cart_add_is_recorded_for_suggestions(guest, variant, monkeypatch):
-    from catalog import suggestions
-
-    calls = []
-    monkeypatch.setattr(
-        suggestions._providers,
-        "record",
-        lambda kind, ids, *, user=None, visitor="": calls.append((kind, list(ids), user, visitor)),
-    )
-    guest.post("/cart/add/", {"variant_id": variant.pk, "quantity": 1})
-    token = guest.session[SESSION_KEY]
-    assert calls == [("cart", [variant.product_id], None, token)]
-
-
 # --- Changing and removing lines --------------------------------------------------------------------
 
 
