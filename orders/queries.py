@@ -22,6 +22,7 @@ from django.db.models import (
 )
 from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
 
 from accounts.permissions import is_staff_user
 from catalog.models import ProductImage
@@ -31,6 +32,8 @@ from inventory.queries import variant_availability
 from orders.models import Cart, CartItem, Order, OrderEvent, OrderLine
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
     from accounts.models import User
     from catalog.models import Product
 
@@ -93,6 +96,19 @@ def _image_url(product: Product) -> str | None:
     return chosen.url if chosen else None
 
 
+def cart_existing(*, user: User | AnonymousUser | None, token: object = None) -> Cart | None:
+    """The cart a request reads, without creating one (reads must not create rows): a signed-in
+    user's cart, or the guest cart of `token` (never a user's cart, whatever the token)."""
+    from orders.services import cart_token_parse
+
+    if user is not None and user.is_authenticated:
+        return Cart.objects.filter(user=user).first()
+    parsed = cart_token_parse(token)
+    if parsed is None:
+        return None
+    return Cart.objects.filter(token=parsed, user__isnull=True).first()
+
+
 def cart_view(cart: Cart | None) -> CartView:
     """The cart with current prices and availability: five queries whatever its size."""
     if cart is None:
@@ -146,6 +162,18 @@ def order_list(user: User) -> QuerySet[Order]:
     if is_staff_user(user):
         return qs
     return qs.filter(user=user)
+
+
+def order_is_payable(order: Order) -> bool:
+    """Whether the buyer can start paying now (pages offer "pay" only then); payment_create
+    checks the same under the order's lock."""
+    expired = order.expires_at is not None and order.expires_at <= timezone.now()
+    return (
+        order.status == Order.Status.PENDING
+        and order.payment_status == Order.PaymentStatus.PENDING
+        and not expired
+        and order.total > 0
+    )
 
 
 def order_events(order: Order) -> QuerySet[OrderEvent]:

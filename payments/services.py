@@ -31,6 +31,7 @@ from core.money import money
 from orders import locks as order_locks
 from orders.exceptions import AmountMismatch, OrderNotPayable, RefundInvalid
 from orders.models import Order, OrderEvent
+from orders.queries import order_is_payable
 from orders.services import order_event_write, order_mark_paid, order_refund
 from payments.exceptions import (
     ChannelInvalid,
@@ -140,13 +141,7 @@ def payment_create(
         locked = order_locks.order_lock(order)
         if locked.user_id != actor.pk:
             raise OrderNotPayable()
-        expired = locked.expires_at is not None and locked.expires_at <= timezone.now()
-        if (
-            locked.status != Order.Status.PENDING
-            or locked.payment_status != Order.PaymentStatus.PENDING
-            or expired
-            or locked.total <= 0
-        ):
+        if not order_is_payable(locked):
             raise OrderNotPayable(extra={"status": locked.status})
         open_payments = list(
             Payment.objects.select_for_update()

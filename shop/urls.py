@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("recommendations.urls")),
     path("account/", include(account_urls(after_login=cart_merge_after_login))),
     path("", include("catalog.urls")),
+    path("", include("promotions.urls")),
     path("", include("orders.urls")),
     path("", include("payments.urls")),
     path("", include("aftersales.urls")),

@@ -29,7 +29,7 @@ from orders.api.serializers import (
 )
 from orders.cart_session import remember_cart_token, request_cart_token
 from orders.models import Cart, Order
-from orders.queries import cart_view, order_events, order_list, order_statistics
+from orders.queries import cart_existing, cart_view, order_events, order_list, order_statistics
 
 CART_TOKEN_HEADER = OpenApiParameter(
     "X-Cart-Token",
@@ -43,12 +43,7 @@ ERROR = OpenApiResponse(description='Domain error: {"code", "detail"}')
 
 def _existing_cart(request) -> Cart | None:
     """The request's cart without creating one (reads must not create rows)."""
-    if request.user.is_authenticated:
-        return Cart.objects.filter(user=request.user).first()
-    token = services.cart_token_parse(request_cart_token(request))
-    if token is None:
-        return None
-    return Cart.objects.filter(token=token, user__isnull=True).first()
+    return cart_existing(user=request.user, token=request_cart_token(request))
 
 
 def _cart_response(cart, http_status=status.HTTP_200_OK) -> Response:

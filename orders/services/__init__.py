@@ -23,7 +23,10 @@ from orders.services.checkout import (
     ADDRESS_REQUIRED,
     IDEMPOTENCY_KEY_MAX_LENGTH,
     KNOWN_GATEWAYS,
+    CheckoutQuote,
+    checkout_quote,
     order_place,
+    payment_methods_enabled,
 )
 from orders.services.notifications import order_notification_send
 from orders.services.pricing import order_totals
@@ -50,6 +53,7 @@ __all__ = [
     "PURGE_BATCH_SIZE",
     "TRANSITIONS",
     "CartNotFound",
+    "CheckoutQuote",
     "PaymentStatus",
     "Status",
     "cart_clear",
@@ -60,6 +64,7 @@ __all__ = [
     "cart_merge",
     "cart_token_parse",
     "carts_purge_abandoned",
+    "checkout_quote",
     "order_cancel",
     "order_deliver",
     "order_event_write",
@@ -72,4 +77,5 @@ __all__ = [
     "order_refund_request",
     "order_ship",
     "order_totals",
+    "payment_methods_enabled",
 ]

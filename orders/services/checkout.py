@@ -5,17 +5,20 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.exceptions import AddressNotFound
 from catalog.queries import category_hidden_ids, variant_sellable
+from core.exceptions import DomainError
 from core.money import MONEY_MAX, ZERO, amount_too_large, money
 from inventory.services import stock_allocate
 from orders import locks
@@ -37,6 +40,7 @@ from orders.models import (
 from orders.services.notifications import order_email_on_commit
 from orders.services.pricing import order_totals
 from orders.services.transitions import Status, order_event_write
+from promotions.exceptions import CouponNotFound
 from promotions.services import CouponLine, CouponQuote, coupon_quote, coupon_redeem
 
 if TYPE_CHECKING:
@@ -137,10 +141,16 @@ def _replay(order: Order, fingerprint: str) -> Order:
     return order
 
 
-def _check_payment_method(payment_method: str) -> None:
+def payment_methods_enabled() -> list[str]:
+    """The gateways a shopper may choose now, in the shop's order (KNOWN_GATEWAYS)."""
     enabled = set(getattr(settings, "PAYMENT_GATEWAYS_ENABLED", ["sandbox"]))
-    if payment_method not in KNOWN_GATEWAYS or payment_method not in enabled:
-        raise PaymentMethodInvalid(extra={"enabled": sorted(enabled & set(KNOWN_GATEWAYS))})
+    return [name for name in KNOWN_GATEWAYS if name in enabled]
+
+
+def _check_payment_method(payment_method: str) -> None:
+    enabled = payment_methods_enabled()
+    if payment_method not in enabled:
+        raise PaymentMethodInvalid(extra={"enabled": sorted(enabled)})
 
 
 def _address_snapshot(
@@ -303,6 +313,46 @@ def _order_place(
     order_event_write(order, "", Status.PENDING, actor=user)
     order_email_on_commit(order, "placed")
     return order
+
+
+@dataclass
+class CheckoutQuote:
+    """What an order from these cart lines would cost now: the totals order_place would store,
+    and why the coupon does not apply (`coupon_error`), if it does not."""
+
+    totals: dict[str, Decimal]
+    coupon_code: str = ""
+    coupon_error: DomainError | None = None
+
+
+def checkout_quote(
+    user: User | AnonymousUser | None, *, items: list[CartItem], coupon_code: str = ""
+) -> CheckoutQuote:
+    """Price cart lines (loaded with `variant__product`) as order_place will, without writing
+    anything: the cart and checkout pages show these totals before the shopper places the order.
+
+    A coupon needs a signed-in user; a guest's code is `coupon_not_found` like an unknown one.
+    """
+    priced = _lines_priced(items)
+    subtotal = sum((line_total for _item, _unit, line_total in priced), ZERO)
+    code = (coupon_code or "").strip()
+    discount = ZERO
+    error: DomainError | None = None
+    if code and priced:
+        try:
+            if user is None or not user.is_authenticated or isinstance(user, AnonymousUser):
+                raise CouponNotFound()
+            _quote, discount = _coupon_applied(user, code, priced, subtotal)
+        except DomainError as exc:
+            error = exc
+    totals = (
+        _totals_computed(items, subtotal, discount)
+        if priced
+        else order_totals(ZERO, discount=ZERO, requires_shipping=False)
+    )
+    return CheckoutQuote(
+        totals=totals, coupon_code=code if error is None else "", coupon_error=error
+    )
 
 
 def _cart_lines_checked(cart: Cart) -> list[CartItem]:
