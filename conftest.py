@@ -229,3 +229,17 @@ def page(browser, live_server):
 
     yield Page()
     browser.set_window_size(1280, 900)
+
+
+@pytest.fixture
+def flush_after_response_off():
+    """Without Redis, buffered behaviour events are written once a response has gone
+    (request_finished). Django's test client sends that signal inside `client.get`, so a test that
+    counts a page's queries on the request path turns the write off; the events stay buffered."""
+    from django.core.signals import request_finished
+
+    from recommendations.providers import flush_after_request
+
+    request_finished.disconnect(flush_after_request, dispatch_uid="recommendations-flush")
+    yield
+    request_finished.connect(flush_after_request, dispatch_uid="recommendations-flush")

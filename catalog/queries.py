@@ -85,7 +85,11 @@ def category_tree(*, include_inactive: bool = False) -> list[CategoryNode]:
     An inactive category hides its whole branch from shoppers, so a child of an inactive parent is
     dropped too (not promoted to a root).
     """
-    return _tree_from(_all_categories(), include_inactive=include_inactive)
+    key = _hidden_key()
+    categories = _all_categories()
+    # The page that draws the tree then shows suggestion lists, which ask which are hidden.
+    _hidden_store(key, _hidden_from([(c.pk, c.parent_id, c.is_active) for c in categories]))
+    return _tree_from(categories, include_inactive=include_inactive)
 
 
 def _all_categories() -> list[Category]:
@@ -164,19 +168,27 @@ def category_hidden_ids() -> set[int]:
     A product is shown only if it is active, has a price, and its category and all its ancestors
     are active. The tree is one small query; the answer is usually empty, so the product queries
     exclude these ids (no condition at all in the common case) rather than list the visible ones.
+    Read from the database: what writes (cart, checkout) decide on. Pure reads may take
+    category_hidden_ids_cached.
     """
+    return _hidden_from(list(Category.objects.values_list("pk", "parent_id", "is_active")))
+
+
+def category_hidden_ids_cached() -> set[int]:
+    """category_hidden_ids for reads that only show (suggestion lists): from the cache, which
+    the catalogue's own reads fill (home page) and every category write empties on commit."""
     key = _hidden_key()
     if key is not None:
         with contextlib.suppress(CacheUnavailable):
             found: list[int] | None = cache_call(cache.get, key)
             if found is not None:
                 return set(found)
-    hidden = _hidden_from(list(Category.objects.values_list("pk", "parent_id", "is_active")))
+    hidden = category_hidden_ids()
     _hidden_store(key, hidden)
     return hidden
 
 
-# Asked by every list, detail and suggestion read, so kept in the cache under the catalog's list
+# Asked by every suggestion list the pages show, so kept in the cache under the catalog's list
 # version: every category write bumps it (catalog.services). The key is taken before the rows are
 # read, so a set read before a write lands under a version that is already dead.
 def _hidden_key() -> str | None:

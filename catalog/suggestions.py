@@ -39,6 +39,14 @@ class Suggestion:
     reason: str = ""  # "because you viewed X": shown under the product where the page has room
 
 
+@dataclass(frozen=True)
+class ProductSuggestions:
+    """The product page's two lists, which a provider may read together (one query, not two)."""
+
+    similar: list[Suggestion]
+    also_bought: list[Suggestion]
+
+
 def _best_sellers(*, exclude: Sequence[int] = (), limit: int) -> list[Product]:
     from catalog.queries import product_list
 
@@ -66,6 +74,13 @@ def _also_bought_default(product: Product, *, limit: int) -> list[Suggestion]:
     return []
 
 
+def _for_product_default(product: Product, *, limit: int) -> ProductSuggestions:
+    return ProductSuggestions(
+        similar=_providers.similar(product, limit=limit),
+        also_bought=_providers.also_bought(product, limit=limit),
+    )
+
+
 def _record_default(
     kind: str, product_ids: Sequence[int], *, user: Any = None, visitor: str = ""
 ) -> None:
@@ -77,6 +92,7 @@ class _Providers:
     for_you: Callable[..., list[Suggestion]] = _for_you_default
     similar: Callable[..., list[Suggestion]] = _similar_default
     also_bought: Callable[..., list[Suggestion]] = _also_bought_default
+    for_product: Callable[..., ProductSuggestions] = _for_product_default
     record: BehaviourRecorder = field(default=_record_default)
 
 
@@ -88,6 +104,7 @@ def suggestions_register(
     for_you: Callable[..., list[Suggestion]] | None = None,
     similar: Callable[..., list[Suggestion]] | None = None,
     also_bought: Callable[..., list[Suggestion]] | None = None,
+    for_product: Callable[..., ProductSuggestions] | None = None,
     record: BehaviourRecorder | None = None,
 ) -> None:
     """Called once by recommendations.apps.ready(); a None keeps the current provider."""
@@ -97,6 +114,8 @@ def suggestions_register(
         _providers.similar = similar
     if also_bought is not None:
         _providers.also_bought = also_bought
+    if for_product is not None:
+        _providers.for_product = for_product
     if record is not None:
         _providers.record = record
 
@@ -113,6 +132,11 @@ def suggestions_similar(product: Product, *, limit: int = 8) -> list[Suggestion]
 
 def suggestions_also_bought(product: Product, *, limit: int = 8) -> list[Suggestion]:
     return _providers.also_bought(product, limit=limit)
+
+
+def suggestions_for_product(product: Product, *, limit: int = 8) -> ProductSuggestions:
+    """Similar and also-bought for a product page: `product` is one shoppers may see."""
+    return _providers.for_product(product, limit=limit)
 
 
 def behaviour_record(

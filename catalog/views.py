@@ -256,8 +256,9 @@ def product_detail(request, slug: str):
         refusal = services.review_refusal(user, product)
         if refusal is None:
             review_form = ReviewForm()
-    similar = [s.product for s in suggestions.suggestions_similar(product, limit=4)]
-    also_bought = [s.product for s in suggestions.suggestions_also_bought(product, limit=4)]
+    lists = suggestions.suggestions_for_product(product, limit=4)
+    similar = [s.product for s in lists.similar]
+    also_bought = [s.product for s in lists.also_bought]
     suggestions.behaviour_record(
         "view",
         [product.pk],

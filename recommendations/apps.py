@@ -19,6 +19,7 @@ class RecommendationsConfig(AppConfig):
             for_you=providers.for_you,
             similar=providers.similar,
             also_bought=providers.also_bought,
+            for_product=providers.for_product,
             record=providers.record,
         )
         request_finished.connect(

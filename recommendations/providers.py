@@ -7,7 +7,7 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from catalog.suggestions import Suggestion
+from catalog.suggestions import ProductSuggestions, Suggestion
 from recommendations import buffer, queries, services
 
 if TYPE_CHECKING:
@@ -34,6 +34,14 @@ def also_bought(product: Product, *, limit: int) -> list[Suggestion]:
     except queries.SourceNotShown:
         return []
     return [Suggestion(r.product, r.reason) for r in found]
+
+
+def for_product(product: Product, *, limit: int) -> ProductSuggestions:
+    similar_found, also_found = queries.for_product(product, limit=limit)
+    return ProductSuggestions(
+        similar=[Suggestion(r.product, r.reason) for r in similar_found],
+        also_bought=[Suggestion(r.product, r.reason) for r in also_found],
+    )
 
 
 def record(kind: str, product_ids: Sequence[int], *, user: Any = None, visitor: str = "") -> None:

@@ -7,10 +7,11 @@ hit or 3 queries. Inactive, hidden and out-of-stock products are filtered here, 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -18,11 +19,12 @@ from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.utils.translation import gettext
 
 from catalog.models import Product
-from catalog.queries import category_hidden_ids, product_list
+from catalog.queries import category_hidden_ids_cached, product_list
 from recommendations import cache as reco_cache
 from recommendations.models import BehaviourEvent, EventKind, ListKind
 
 DEFAULT_LIMIT = 10
+T = TypeVar("T")
 DEFAULT_TRENDING_DAYS = 7
 
 
@@ -102,8 +104,8 @@ def _picks(products: list[Any], limit: int, *, reasons: bool = False) -> list[Re
     return out[:limit]
 
 
-def _cached(key: str, kind: str, compute: Any) -> list[Recommended]:
-    answer: list[Recommended] | None = cache.get(key)
+def _cached(key: str, kind: str, compute: Callable[[], T]) -> T:
+    answer: T | None = cache.get(key)
     if answer is None:
         answer = compute()
         cache.set(key, answer, reco_cache.ttl(kind))
@@ -139,7 +141,7 @@ def similar(product_id: int, *, limit: int = DEFAULT_LIMIT) -> list[Recommended]
     Raises SourceNotShown for a product shoppers cannot see."""
 
     def compute() -> list[Recommended]:
-        hidden = category_hidden_ids()
+        hidden = category_hidden_ids_cached()
         rows = Q(recommended_in__kind=ListKind.SIMILAR, recommended_in__source_id=product_id)
         qs = _joined(rows & _shown_source(hidden), hidden).order_by("rec_rank")
         picks = _picks(list(qs[:limit]), limit)
@@ -165,7 +167,7 @@ def also_bought(product_id: int, *, limit: int = DEFAULT_LIMIT) -> list[Recommen
     """Products bought (or carted) by the shoppers who bought this one. Raises SourceNotShown."""
 
     def compute() -> list[Recommended]:
-        hidden = category_hidden_ids()
+        hidden = category_hidden_ids_cached()
         rows = Q(recommended_in__kind=ListKind.ALSO_BOUGHT, recommended_in__source_id=product_id)
         qs = _joined(rows & _shown_source(hidden), hidden).order_by("rec_rank")
         picks = _picks(list(qs[:limit]), limit)
@@ -174,6 +176,38 @@ def also_bought(product_id: int, *, limit: int = DEFAULT_LIMIT) -> list[Recommen
         return picks
 
     return _cached(reco_cache.answer_key("also_bought", product_id, limit), "also_bought", compute)
+
+
+def for_product(product: Product, *, limit: int = DEFAULT_LIMIT) -> tuple[list[Recommended], ...]:
+    """(similar, also_bought) of a product shoppers can see, for its page: both stored lists in
+    one products query (plus their images); similar topped up from the category like `similar`."""
+    product_id, category_id = int(product.pk), int(product.category_id)
+
+    def compute() -> tuple[list[Recommended], ...]:
+        hidden = category_hidden_ids_cached()
+        rows = Q(
+            recommended_in__kind__in=[ListKind.SIMILAR, ListKind.ALSO_BOUGHT],
+            recommended_in__source_id=product_id,
+        )
+        found = list(
+            _joined(rows, hidden)
+            .annotate(rec_kind=F("recommended_in__kind"))
+            .order_by("rec_kind", "rec_rank")
+        )
+        similar = _picks([p for p in found if p.rec_kind == ListKind.SIMILAR], limit)
+        also = _picks([p for p in found if p.rec_kind == ListKind.ALSO_BOUGHT], limit)
+        if not similar:
+            fill = (
+                product_list(hidden_category_ids=hidden)
+                .filter(category_id=category_id, in_stock=True)
+                .exclude(pk=product_id)
+                .order_by("-sales_count", "-id")[:limit]
+            )
+            similar = [Recommended(p, 0.0) for p in fill]
+        return similar, also
+
+    key = reco_cache.answer_key("for_product", product_id, limit)
+    return _cached(key, "similar", compute)
 
 
 def _best_sellers_fill(
@@ -195,7 +229,7 @@ def trending(*, days: int = DEFAULT_TRENDING_DAYS, limit: int = DEFAULT_LIMIT) -
     window = trending_window(days)
 
     def compute() -> list[Recommended]:
-        hidden = category_hidden_ids()
+        hidden = category_hidden_ids_cached()
         rows = Q(recommended_in__kind=ListKind.TRENDING, recommended_in__window_days=window)
         picks = _picks(list(_joined(rows, hidden).order_by("rec_rank")[:limit]), limit)
         return _best_sellers_fill(picks, hidden, limit)
@@ -212,7 +246,7 @@ def for_user(user: Any, *, limit: int = DEFAULT_LIMIT) -> list[Recommended]:
     window = trending_window(DEFAULT_TRENDING_DAYS)
 
     def compute() -> list[Recommended]:
-        hidden = category_hidden_ids()
+        hidden = category_hidden_ids_cached()
         mine = Q(recommended_in__kind=ListKind.FOR_YOU, recommended_in__user_id=user_id)
         popular = Q(recommended_in__kind=ListKind.TRENDING, recommended_in__window_days=window)
         # What the user bought is not suggested again (a subquery of the same statement).
@@ -273,7 +307,7 @@ def history_of(*, user: Any = None, visitor: str = "") -> list[Product]:
         rows = Q(history_entries__user_id=user.pk)
     else:
         rows = Q(history_entries__user__isnull=True, history_entries__visitor=visitor)
-    hidden = category_hidden_ids()
+    hidden = category_hidden_ids_cached()
     stored: list[Any] = list(
         product_list(hidden_category_ids=hidden)
         .filter(rows)
@@ -293,4 +327,4 @@ def history_of(*, user: Any = None, visitor: str = "") -> list[Product]:
 
 def product_shown(product_id: int) -> bool:
     """Whether shoppers may see the product (2 queries)."""
-    return _source_category(product_id, category_hidden_ids()) is not None
+    return _source_category(product_id, category_hidden_ids_cached()) is not None

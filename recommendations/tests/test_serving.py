@@ -163,3 +163,21 @@ def test_the_pages_entry_points_are_registered(shop, user):
     assert suggestions_similar(g[3])
     assert suggestions_for_you(user)[0].reason.startswith("Because you")
     assert suggestions_for_you(None)  # guests: trending
+
+
+def test_a_product_pages_two_lists_are_one_read(shop, shown):
+    from catalog.queries import category_hidden_ids_cached
+    from catalog.suggestions import suggestions_for_product
+
+    g = shop["g"]
+    category_hidden_ids_cached()  # the page's category tree fills it before the lists are asked
+    with CaptureQueriesContext(connection) as cold:
+        lists = suggestions_for_product(g[0], limit=4)
+    # the products of both stored lists joined to their rows, and their primary images
+    assert len(cold) == 2, [q["sql"] for q in cold]
+    assert _ids(lists.also_bought) == _ids(queries.also_bought(g[0].pk, limit=4))
+    assert _ids(lists.similar) == _ids(queries.similar(g[0].pk, limit=4))
+    # No stored list yet (a product added after the rebuild): its category stands in.
+    newcomer = shown(g[0].category)
+    fresh = suggestions_for_product(newcomer, limit=4)
+    assert set(_ids(fresh.similar)) == {p.pk for p in g} and fresh.also_bought == []
