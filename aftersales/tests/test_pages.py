@@ -132,3 +132,23 @@ def test_an_unpaid_order_gets_a_notice_instead_of_the_form(browser_client, user,
     assert 'data-testid="aftersales-refusal"' in body and 'name="reason"' not in body
     browser_client.post(f"/after-sales/new/{order.number}/", {"kind": "refund_only"})
     assert not AfterSalesRequest.objects.exists()
+
+
+def test_the_order_page_links_to_a_new_request_and_lists_the_orders_requests(
+    browser_client, user, paid_order, place, variant
+):
+    unpaid = place(user, (variant, 1))
+    body = browser_client.get(f"/orders/{unpaid.number}/").content.decode()
+    assert 'data-testid="order-after-sales"' not in body  # nothing to ask for yet
+
+    order = paid_order(("20.00", 1))
+    body = browser_client.get(f"/orders/{order.number}/").content.decode()
+    assert f'href="/after-sales/new/{order.number}/" data-testid="request-refund"' in body
+    browser_client.post(
+        f"/after-sales/new/{order.number}/",
+        {f"quantity_{order.lines.get().pk}": "1", "kind": "refund_only", "reason": "other"},
+    )
+    created = AfterSalesRequest.objects.get()
+    body = browser_client.get(f"/orders/{order.number}/").content.decode()
+    assert f'href="/after-sales/{created.pk}/" data-testid="after-sales-link"' in body
+    assert 'data-status="requested"' in body

@@ -545,11 +545,11 @@ def test_order_list_queries_do_not_grow_with_orders(
 # images, availability, hidden categories, coupon, and the suggestions (categories, products,
 # images): 11 with catalog's default for-you list, 12 with recommendations' provider, whose
 # fallback for a user without history reads products twice. Checkout: cart, lines, images,
-# availability, hidden categories, addresses, coupon. Order: order, lines, shipments, events.
-# List: count, orders, lines, shipments.
+# availability, hidden categories, addresses, coupon. Order: order, lines, shipments, events, and
+# the after-sales box's requests (aftersales' template tag). List: count, orders, lines, shipments.
 CART_PAGE_QUERIES = 12
 CHECKOUT_PAGE_QUERIES = 9
-ORDER_PAGE_QUERIES = 6
+ORDER_PAGE_QUERIES = 7
 ORDER_LIST_QUERIES = 6
 
 
