@@ -118,6 +118,9 @@ class Order(models.Model):
         verbose_name = _("order")
         verbose_name_plural = _("orders")
         ordering = ["-created_at", "-id"]
+        # Staff hold it through their group; a merchant only when given it one by one
+        # (accounts.roles). Checked by orders.permissions.user_may_refund.
+        permissions = [("can_refund", _("Can refund orders through the payment gateway"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "idempotency_key"],
