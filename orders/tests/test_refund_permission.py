@@ -1,8 +1,8 @@
 """Refunds: staff may; a merchant only with `orders.can_refund` given to them (accounts.roles)."""
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.contrib import admin
+from django.contrib.auth.models import Permission
 
 from orders.models import Order
 from orders.permissions import user_may_refund
