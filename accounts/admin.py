@@ -92,7 +92,7 @@ class UserAdmin(EditedFieldsAdminMixin, DjangoUserAdmin):
         # the selection makes it refuse, as a missing permission does.
         deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
         if not request.user.is_superuser and any(obj.is_superuser for obj in objs):
-            perms_needed = {*perms_needed, _("superuser")}
+            perms_needed = {*perms_needed, str(_("superuser"))}
         return deleted, model_count, perms_needed, protected
 
     def delete_inline(self, request, obj):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -14,6 +14,7 @@ from django.db.models import (
     DecimalField,
     ExpressionWrapper,
     F,
+    Max,
     Prefetch,
     Q,
     QuerySet,
@@ -159,51 +160,115 @@ def _revenue_expr() -> ExpressionWrapper[CombinedExpression]:
     )
 
 
-def order_statistics(
-    user: User, *, start: date | None = None, end: date | None = None
-) -> dict[str, Any]:
-    """Counts and revenue by database aggregation, days in the shop's time zone.
-
-    Revenue counts money the shop keeps: total minus refunds, over orders that were paid and are
-    not cancelled. A paid order that was cancelled owes all its money back, so it counts nothing
-    even before its refund settles. `total_orders` counts every status; the average order value
-    is revenue over the number of orders counted in revenue.
-    """
-    qs = Order.objects.all() if is_staff_user(user) else Order.objects.filter(user=user)
+def day_bounds(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:
+    """The first instant of `start` and the first instant after `end`, days in the shop's time
+    zone: a range on `created_at` that its index serves (a filter on TruncDate would read every
+    row)."""
     tz = ZoneInfo(settings.TIME_ZONE)
-    qs = qs.annotate(day=TruncDate("created_at", tzinfo=tz))
-    if start:
-        qs = qs.filter(day__gte=start)
-    if end:
-        qs = qs.filter(day__lte=end)
-    kept = Q(payment_status__in=PAID_STATUSES) & ~Q(status=Order.Status.CANCELLED)
+    since = datetime.combine(start, time.min, tzinfo=tz) if start else None
+    until = datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz) if end else None
+    return since, until
+
+
+def _created_between(qs: QuerySet[Order], start: date | None, end: date | None) -> QuerySet[Order]:
+    since, until = day_bounds(start, end)
+    if since is not None:
+        qs = qs.filter(created_at__gte=since)
+    if until is not None:
+        qs = qs.filter(created_at__lt=until)
+    return qs
+
+
+# Revenue counts money the shop keeps: over orders that were paid and are not cancelled.
+_KEPT = Q(payment_status__in=PAID_STATUSES) & ~Q(status=Order.Status.CANCELLED)
+
+
+def _statistics(qs: QuerySet[Order], start: date | None, end: date | None) -> dict[str, Any]:
+    tz = ZoneInfo(settings.TIME_ZONE)
+    qs = _created_between(qs, start, end).annotate(day=TruncDate("created_at", tzinfo=tz))
     revenue = Coalesce(
-        Sum(_revenue_expr(), filter=kept),
+        Sum(_revenue_expr(), filter=_KEPT),
         Value(ZERO),
         output_field=DecimalField(max_digits=20, decimal_places=2),
     )
     totals = qs.aggregate(
-        total_orders=Count("pk"), revenue_orders=Count("pk", filter=kept), revenue=revenue
+        total_orders=Count("pk"), revenue_orders=Count("pk", filter=_KEPT), revenue=revenue
     )
     by_status = dict.fromkeys(Order.Status.values, 0)
     by_status.update(
         {row["status"]: row["n"] for row in qs.values("status").annotate(n=Count("pk")).order_by()}
     )
     daily = [
-        {"date": row["day"], "orders": row["orders"], "revenue": money(row["revenue"])}
-        for row in qs.values("day").annotate(orders=Count("pk"), revenue=revenue).order_by("day")
+        {
+            "date": row["day"],
+            "orders": row["orders"],
+            "revenue": money(row["revenue"]),
+            "revenue_orders": row["revenue_orders"],
+        }
+        for row in qs.values("day")
+        .annotate(orders=Count("pk"), revenue=revenue, revenue_orders=Count("pk", filter=_KEPT))
+        .order_by("day")
     ]
     total_revenue = money(totals["revenue"])
     revenue_orders = totals["revenue_orders"]
-    # Half-up like every other amount; a bare quantize() would round half to even (0.005 -> 0.00).
-    average = money(total_revenue / revenue_orders) if revenue_orders else ZERO
     return {
         "total_orders": totals["total_orders"],
         "total_revenue": total_revenue,
-        "average_order_value": average,
+        "average_order_value": average_order_value(total_revenue, revenue_orders),
         "by_status": by_status,
         "daily": daily,
     }
+
+
+def average_order_value(revenue: Decimal, orders: int) -> Decimal:
+    # Half-up like every other amount; a bare quantize() would round half to even (0.005 -> 0.00).
+    return money(revenue / orders) if orders else ZERO
+
+
+def order_statistics(
+    user: User, *, start: date | None = None, end: date | None = None
+) -> dict[str, Any]:
+    """Counts and revenue by database aggregation, days in the shop's time zone. Three queries.
+
+    Revenue counts money the shop keeps: total minus refunds, over orders that were paid and are
+    not cancelled. A paid order that was cancelled owes all its money back, so it counts nothing
+    even before its refund settles. `total_orders` counts every status; the average order value
+    is revenue over the number of orders counted in revenue. A user sees their own orders; staff
+    all of them.
+    """
+    qs = Order.objects.all() if is_staff_user(user) else Order.objects.filter(user=user)
+    return _statistics(qs, start, end)
+
+
+def shop_order_statistics(*, start: date | None = None, end: date | None = None) -> dict[str, Any]:
+    """order_statistics over every order of the shop, for the back office (staff and merchants;
+    the caller checks who asks). Each day of `daily` also has its `revenue_orders`."""
+    return _statistics(Order.objects.all(), start, end)
+
+
+def orders_awaiting_shipment_count() -> int:
+    """Paid orders not shipped yet, whatever their age."""
+    return Order.objects.filter(status=Order.Status.PROCESSING).count()
+
+
+def top_products(*, start: date, end: date, limit: int = 5) -> list[dict[str, Any]]:
+    """The best sellers by units over kept orders placed between `start` and `end` (inclusive),
+    from the order lines' snapshots: `product_id, product_name, units, revenue`. One query."""
+    since, until = day_bounds(start, end)
+    rows = (
+        OrderLine.objects.filter(
+            order__created_at__gte=since,
+            order__created_at__lt=until,
+            order__payment_status__in=PAID_STATUSES,
+        )
+        .exclude(order__status=Order.Status.CANCELLED)
+        .values("product_id")
+        .annotate(
+            product_name=Max("product_name"), units=Sum("quantity"), revenue=Sum("line_total")
+        )
+        .order_by("-units", "-revenue", "product_id")[:limit]
+    )
+    return [{**row, "revenue": money(row["revenue"])} for row in rows]
 
 
 def user_has_bought(user: User, *, product: Product) -> bool:
