@@ -49,7 +49,7 @@ def payment_problems(*, limit: int = 5) -> PaymentProblems:
     (each reads an index: attention, status, created_at). Read-only records: safe to show to
     merchants, who may view payments."""
     flagged = list(
-        Payment.objects.exclude(attention="")
+        Payment.objects.filter(attention__gt="")
         .select_related("order")
         .order_by("-updated_at", "-pk")[:limit]
     )

@@ -210,6 +210,6 @@ def test_the_dashboard_costs_a_fixed_number_of_queries(
     assert count() == DASHBOARD_QUERIES
 
 
-# session, user, the user's permissions (2), orders' statistics (3), awaiting shipment, top
-# products, stock alerts, payment problems (3), the "recent actions" sidebar.
-DASHBOARD_QUERIES = 14
+# session, user, the user's permissions (2), orders' statistics (1), awaiting shipment, top
+# products (2), stock alerts, payment problems (3), the "recent actions" sidebar.
+DASHBOARD_QUERIES = 13
