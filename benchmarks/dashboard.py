@@ -239,7 +239,8 @@ def main() -> int:
 
     print(
         f"{connection.vendor}, {Order.objects.count():,} orders, "
-        f"{OrderLine.objects.count():,} lines, {args.repeat} runs each (after one warm-up)"
+        f"{OrderLine.objects.count():,} lines, {args.repeat} runs each (after one warm-up), "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
     )
     client.get("/admin/", HTTP_HOST="127.0.0.1")  # templates compiled, content types cached
     print(f"{'what':36} {'p50':>8} {'p95':>8} {'max':>8} {'queries':>8}")

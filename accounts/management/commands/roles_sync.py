@@ -12,6 +12,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--database", default="default")
 
-    def handle(self, *args, database, **options):
+    def handle(self, *args, database, verbosity=1, **options):
         for name, count in role_groups_sync(using=database).items():
-            self.stdout.write(f"{name} {count}")
+            if verbosity:
+                self.stdout.write(f"{name} {count}")
