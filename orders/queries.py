@@ -253,9 +253,9 @@ def orders_awaiting_shipment_count() -> int:
 
 def top_products(*, start: date, end: date, limit: int = 5) -> list[dict[str, Any]]:
     """The best sellers by units over kept orders placed between `start` and `end` (inclusive):
-    `product_id, product_name, units, revenue`. Two queries: the sums (from the orders' statistics
-    index and the lines' sales index alone, no table read on PostgreSQL), then the products' names
-    in the request's language; a product deleted since keeps the name its last line recorded."""
+    `product_id, product_name, units, revenue`. Two queries: the sums (the lines' sales index holds
+    every column they read, so PostgreSQL may answer them from the index), then the products'
+    names in the request's language; a deleted product is named as such."""
     since, until = day_bounds(start, end)
     rows = list(
         OrderLine.objects.filter(
