@@ -14,8 +14,9 @@ Three levels run the back office:
 
 The groups' permissions are computed here and written by `role_groups_sync`, which runs after every
 `migrate` (post_migrate, accounts.apps) and by hand with `manage.py roles_sync`. A model added
-later (home content, after-sales) therefore lands in the groups on the next migrate, as its app's
-label says below: a new app is added to one of these tuples, or it is staff-only.
+later therefore lands in the groups on the next migrate, as its app's label says below: a model of
+a merchant app joins the Merchant group by itself; a new app (after-sales) is staff-only until its
+label is added to one of these tuples.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ STAFF_GROUP = "Staff"
 MERCHANT_GROUP = "Merchant"
 
 # Apps whose every model permission the Merchant group holds (view, add, change, delete).
-# catalog holds reviews; "content" is the home content (banners, curated lists) once it lands.
-MERCHANT_APPS = ("catalog", "inventory", "orders", "promotions", "content")
+# catalog holds reviews and the home content (banners, curated lists).
+MERCHANT_APPS = ("catalog", "inventory", "orders", "promotions")
 # Apps whose models the Merchant group may only view.
 MERCHANT_VIEW_APPS = ("payments",)
 # Permissions of the merchant apps that merchants do not get with the group. Refunds are granted

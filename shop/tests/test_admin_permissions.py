@@ -29,8 +29,8 @@ from promotions.models import CouponTemplate
 
 pytestmark = pytest.mark.django_db
 
-# The apps a merchant works in (accounts.roles): "content" is the home content app.
-MERCHANT_APPS = {"catalog", "inventory", "orders", "promotions", "payments", "content"}
+# The apps a merchant works in (accounts.roles): catalog holds reviews and home content.
+MERCHANT_APPS = {"catalog", "inventory", "orders", "promotions", "payments"}
 READ_ONLY_MODELS = (Payment, Refund, PaymentNotification)
 
 
