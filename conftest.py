@@ -140,6 +140,13 @@ def staff(db):
 
 
 @pytest.fixture
+def superuser(db):
+    from accounts.tests.factories import SuperuserFactory
+
+    return SuperuserFactory()
+
+
+@pytest.fixture
 def user_client(user):
     client = APIClient()
     client.credentials(**bearer(user))

@@ -47,8 +47,8 @@ class UserAdmin(EditedFieldsAdminMixin, DjangoUserAdmin):
             {
                 "fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions"),
                 "description": _(
-                    "Admin access follows the role: staff are superusers, merchants get the "
-                    "merchant group, customers have no admin access."
+                    "Admin access follows the role: staff get the Staff group, merchants the "
+                    "Merchant group, customers no admin access. Only a superuser makes another."
                 ),
             },
         ),
@@ -72,15 +72,38 @@ class UserAdmin(EditedFieldsAdminMixin, DjangoUserAdmin):
     )
     readonly_fields = ["is_staff", "is_superuser", "last_login", "date_joined"]
 
+    # Superusers are a superuser's matter: staff hold every permission on users, but may only view
+    # a superuser (no edit, no password change, no delete) and never grant the flag (read-only).
+    def _superuser_matter(self, request, obj) -> bool:
+        return obj is not None and obj.is_superuser and not request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return not self._superuser_matter(request, obj) and super().has_change_permission(
+            request, obj
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return not self._superuser_matter(request, obj) and super().has_delete_permission(
+            request, obj
+        )
+
+    def get_deleted_objects(self, objs, request):
+        # The bulk "delete selected" action asks only the model-wide permission: a superuser in
+        # the selection makes it refuse, as a missing permission does.
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if not request.user.is_superuser and any(obj.is_superuser for obj in objs):
+            perms_needed = {*perms_needed, str(_("superuser"))}
+        return deleted, model_count, perms_needed, protected
+
     def delete_inline(self, request, obj):
         # Through the service: when the default goes, another address takes over.
         services.address_delete(obj.user, address_id=obj.pk)
 
     def save_related(self, request, form, formsets, change):
-        # The role decides is_staff, is_superuser and the merchant group; user_set_role keeps them
-        # in step, as the management commands do. It runs after the form saved its group list,
-        # which would otherwise drop the merchant group again. Only when the role changed, so that
-        # editing a `createsuperuser` account (role customer) does not demote it.
+        # The role decides is_staff and the role group; user_set_role keeps them in step, as the
+        # management commands do. It runs after the form saved its group list, which would
+        # otherwise drop the role group again. Only when the role changed, so that editing a
+        # `createsuperuser` account (role customer) does not take its admin access away.
         super().save_related(request, form, formsets, change)
         if not change or "role" in form.changed_data:
             services.user_set_role(form.instance, role=form.instance.role)

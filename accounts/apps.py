@@ -9,7 +9,8 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self):
-        from accounts.roles import merchant_group_sync_permissions
+        from accounts.roles import role_groups_sync_after_migrate
 
-        # Permissions of later apps exist only after their migrations ran; sync after each migrate.
-        post_migrate.connect(merchant_group_sync_permissions, dispatch_uid="merchant_group_sync")
+        # Permissions of later apps exist only after their migrations ran: the Staff and Merchant
+        # groups are synced after each migrate (and by `manage.py roles_sync`).
+        post_migrate.connect(role_groups_sync_after_migrate, dispatch_uid="role_groups_sync")

@@ -34,7 +34,7 @@ from accounts.exceptions import (
     WeChatUnavailable,
 )
 from accounts.models import Address, User
-from accounts.roles import MERCHANT_GROUP
+from accounts.roles import ROLE_GROUPS
 from accounts.throttling import password_check_limited
 from core import db
 from core.exceptions import DomainError
@@ -52,22 +52,22 @@ ADDRESS_FIELDS = Address.CONTACT_FIELDS
 
 @transaction.atomic
 def user_set_role(user: User, *, role: str) -> User:
-    """Give `user` a role and the admin access that goes with it.
+    """Give `user` a role and the admin access that goes with it (accounts.roles).
 
-    staff: superuser in the admin. merchant: admin access through the merchant group's permissions.
-    customer: no admin access.
+    staff: admin access through the Staff group; merchant: through the Merchant group; customer:
+    no admin access. A role never makes anyone a superuser nor takes the flag away: that level is
+    given only with `createsuperuser`, by a superuser. Groups other than the two role groups stay.
     """
     if role not in User.Role.values:
         raise ValueError(f"unknown role {role!r}")
-    merchant_group, _ = Group.objects.get_or_create(name=MERCHANT_GROUP)
+    groups = {name: Group.objects.get_or_create(name=name)[0] for name in ROLE_GROUPS.values()}
     user.role = role
-    user.is_staff = role in (User.Role.STAFF, User.Role.MERCHANT)
-    user.is_superuser = role == User.Role.STAFF
-    user.save(update_fields=["role", "is_staff", "is_superuser"])
-    if role == User.Role.MERCHANT:
-        user.groups.add(merchant_group)
-    else:
-        user.groups.remove(merchant_group)
+    user.is_staff = role in ROLE_GROUPS
+    user.save(update_fields=["role", "is_staff"])
+    keep = groups.get(ROLE_GROUPS.get(role, ""))
+    user.groups.remove(*[group for group in groups.values() if group != keep])
+    if keep is not None:
+        user.groups.add(keep)
     return user
 
 

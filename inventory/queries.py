@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, TypedDict
 
-from django.db.models import F, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from inventory.models import Allocation, Stock, StockMovement, Warehouse
+from inventory.models import Allocation, Stock, StockAlert, StockMovement, Warehouse
 
 if TYPE_CHECKING:  # django-stubs-ext is a dev requirement: types only
     from django_stubs_ext import WithAnnotations
@@ -101,3 +101,13 @@ def stock_ledger_drift(
         .select_related("variant", "warehouse")
         .order_by("pk")
     )
+
+
+def stock_alert_counts() -> dict[str, int]:
+    """Open low-stock alerts by level (`low`, `out`), as inventory/summary/ and the admin's alert
+    list count them. One query."""
+    counts = StockAlert.objects.filter(resolved_at__isnull=True).aggregate(
+        low=Count("pk", filter=Q(level=StockAlert.Level.LOW)),
+        out=Count("pk", filter=Q(level=StockAlert.Level.OUT)),
+    )
+    return {"low": counts["low"], "out": counts["out"]}

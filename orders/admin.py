@@ -15,11 +15,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from accounts.permissions import is_staff_user
 from core.admin import EditedFieldsAdminMixin
 from core.exceptions import DomainError
 from orders import services
 from orders.models import Cart, CartItem, Order, OrderEvent, OrderLine, Shipment
+from orders.permissions import user_may_refund
 
 
 class _ReadOnlyInline(admin.TabularInline):
@@ -225,8 +225,8 @@ class OrderAdmin(EditedFieldsAdminMixin, admin.ModelAdmin):
         )
 
     def has_refund_permission(self, request):
-        # Money leaves the shop: staff only, although merchants may change orders.
-        return is_staff_user(request.user)
+        # Money leaves the shop: staff, or a merchant given `orders.can_refund` (accounts.roles).
+        return user_may_refund(request.user)
 
     @admin.action(description=_("Refund selected orders"), permissions=["refund"])
     def refund_orders(self, request, queryset):

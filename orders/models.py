@@ -118,6 +118,17 @@ class Order(models.Model):
         verbose_name = _("order")
         verbose_name_plural = _("orders")
         ordering = ["-created_at", "-id"]
+        # Staff hold it through their group; a merchant only when given it one by one
+        # (accounts.roles). Checked by orders.permissions.user_may_refund.
+        permissions = [("can_refund", _("Can refund orders through the payment gateway"))]
+        indexes = [
+            # The back office's statistics read a range of days: the index holds every column they
+            # add up, so PostgreSQL answers from it alone (benchmarks/dashboard.py).
+            models.Index(
+                fields=["created_at", "status", "payment_status", "total", "refunded_amount"],
+                name="orders_order_stats_idx",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "idempotency_key"],
@@ -172,6 +183,13 @@ class OrderLine(models.Model):
         verbose_name = _("order line")
         verbose_name_plural = _("order lines")
         ordering = ["id"]
+        indexes = [
+            # Best sellers of a range of orders: read from the index, per order (dashboard).
+            models.Index(
+                fields=["order", "product", "quantity", "line_total"],
+                name="orders_line_sales_idx",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gte=1), name="orders_line_qty_gte_1"),
             models.CheckConstraint(

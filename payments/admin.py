@@ -1,5 +1,5 @@
-"""Payments in the admin: read-only records (merchants may view them); refunds are staff-only and
-go through payments.services.refund_create, never an edit of a row."""
+"""Payments in the admin: read-only records (merchants may view them); refunds (staff, or whoever
+holds `orders.can_refund`) go through payments.services.refund_create, never an edit of a row."""
 
 from django.contrib import admin, messages
 from django.utils.html import format_html, format_html_join
@@ -7,10 +7,10 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from accounts.permissions import is_staff_user
 from core.exceptions import DomainError
 from orders.admin import OrderAdmin
 from orders.models import Order
+from orders.permissions import user_may_refund
 from payments.models import Payment, PaymentEvent, PaymentNotification, Refund
 from payments.services import refund_create
 
@@ -123,8 +123,8 @@ class PaymentAdmin(ReadOnlyAdmin):
     actions = ["refund_in_full"]
 
     def has_refund_permission(self, request):
-        # Money leaves the shop: staff only, whatever the merchant group may view.
-        return is_staff_user(request.user)
+        # Money leaves the shop: staff, or a merchant given `orders.can_refund` (accounts.roles).
+        return user_may_refund(request.user)
 
     @admin.action(description=_("Refund what is left of selected payments"), permissions=["refund"])
     def refund_in_full(self, request, queryset):

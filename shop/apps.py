@@ -18,7 +18,8 @@ class ShopConfig(AppConfig):
 
 
 class ShopAdminConfig(admin_apps.AdminConfig):
-    """django.contrib.admin with the shop's site as `admin.site` (see accounts.admin_site)."""
+    """django.contrib.admin with the shop's site as `admin.site`: accounts' login limiter
+    (accounts.admin_site) and the dashboard as its index (shop.admin_site)."""
 
     default = False  # named in INSTALLED_APPS; "shop" itself stays ShopConfig
-    default_site = "accounts.admin_site.ShopAdminSite"
+    default_site = "shop.admin_site.BackOfficeSite"

@@ -2,6 +2,7 @@ import factory
 from django.contrib.auth.models import Group
 
 from accounts.models import Address, User
+from accounts.roles import MERCHANT_GROUP, STAFF_GROUP
 
 DEFAULT_PASSWORD = "correct-horse-battery-9"
 
@@ -30,12 +31,24 @@ class MerchantFactory(UserFactory):
     @factory.post_generation
     def merchant_group(obj, create, extracted, **kwargs):
         if create:
-            group, _ = Group.objects.get_or_create(name="merchant")
-            obj.groups.add(group)
+            obj.groups.add(Group.objects.get_or_create(name=MERCHANT_GROUP)[0])
 
 
 class StaffFactory(UserFactory):
+    """A staff member as create_staff makes one: the Staff group, not a superuser."""
+
     role = User.Role.STAFF
+    is_staff = True
+
+    @factory.post_generation
+    def staff_group(obj, create, extracted, **kwargs):
+        if create:
+            obj.groups.add(Group.objects.get_or_create(name=STAFF_GROUP)[0])
+
+
+class SuperuserFactory(UserFactory):
+    """As `createsuperuser` makes one (role customer, flags set)."""
+
     is_staff = True
     is_superuser = True
 

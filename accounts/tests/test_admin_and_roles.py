@@ -25,36 +25,46 @@ def test_after_migrate_the_merchant_group_holds_catalog_inventory_and_order_perm
     assert not any(app == "accounts" for app, _ in perms)
 
 
-def test_the_merchant_group_holds_exactly_the_merchant_apps_permissions():
+def test_the_role_groups_hold_exactly_their_permissions_and_the_sync_is_idempotent():
     from django.contrib.auth.models import Permission
 
-    from accounts.roles import merchant_group_sync_permissions
+    from accounts.roles import STAFF_GROUP, role_groups_sync
 
-    group = Group.objects.get(name=MERCHANT_GROUP)
-    # Payments are view-only for merchants: refunds stay staff-only.
-    refund = Permission.objects.get(content_type__app_label="payments", codename="add_refund")
-    view_payment = Permission.objects.get(
-        content_type__app_label="payments", codename="view_payment"
-    )
+    merchant = Group.objects.get(name=MERCHANT_GROUP)
+    staff = Group.objects.get(name=STAFF_GROUP)
     # Granted by an earlier version of the sync (or by hand): the sync takes it away again.
     view_user = Permission.objects.get(content_type__app_label="accounts", codename="view_user")
-    group.permissions.add(view_user)
+    merchant.permissions.add(view_user)
 
-    merchant_group_sync_permissions()
-    merchant_group_sync_permissions()  # idempotent
+    first = role_groups_sync()
+    assert role_groups_sync() == first  # idempotent
 
-    held = set(group.permissions.all())
-    assert refund not in held and view_user not in held
-    assert view_payment in held
+    held = set(merchant.permissions.all())
+    assert view_user not in held
+    # Payments: view only, for merchants and staff alike (nobody edits a payment row).
+    for group in (merchant, staff):
+        payments = {
+            p.codename for p in group.permissions.filter(content_type__app_label="payments")
+        }
+        assert payments and all(codename.startswith("view_") for codename in payments)
     payments_held = {perm for perm in held if perm.content_type.app_label == "payments"}
-    assert payments_held == set(
-        Permission.objects.filter(content_type__app_label="payments", codename__startswith="view_")
-    )
     assert held - payments_held == set(
         Permission.objects.filter(
             content_type__app_label__in=["catalog", "inventory", "orders", "promotions"]
-        )
+        ).exclude(codename="can_refund")
     )
+    # Staff: everything else, refunds included, but no superuser matters (accounts.admin).
+    staff_held = set(staff.permissions.values_list("content_type__app_label", "codename"))
+    assert {("orders", "can_refund"), ("accounts", "change_user"), ("auth", "change_group")} <= (
+        staff_held
+    )
+    assert first == {STAFF_GROUP: len(staff_held), MERCHANT_GROUP: len(held)}
+
+
+def test_roles_sync_command_prints_the_groups(capsys):
+    call_command("roles_sync")
+    out = capsys.readouterr().out.split()
+    assert out[0] == "Staff" and out[2] == "Merchant" and int(out[1]) > int(out[3]) > 0
 
 
 def test_a_customer_cannot_reach_the_admin(client, user):
@@ -122,15 +132,24 @@ def test_changing_the_role_in_the_admin_syncs_staff_flags_and_group(client, staf
 
 def test_user_set_role_round_trip():
     user = UserFactory()
+    extra = Group.objects.create(name="Newsletter editors")
+    user.groups.add(extra)
     services.user_set_role(user, role="staff")
-    assert user.is_staff and user.is_superuser
+    assert user.is_staff and not user.is_superuser  # a role never makes a superuser
+    assert set(user.groups.values_list("name", flat=True)) == {"Staff", extra.name}
     services.user_set_role(user, role="merchant")
     assert user.is_staff and not user.is_superuser
-    assert user.groups.filter(name=MERCHANT_GROUP).exists()
+    assert set(user.groups.values_list("name", flat=True)) == {MERCHANT_GROUP, extra.name}
     services.user_set_role(user, role="customer")
     user.refresh_from_db()
     assert not user.is_staff and not user.is_superuser
-    assert not user.groups.exists()
+    assert list(user.groups.all()) == [extra]
+
+
+def test_a_role_does_not_take_the_superuser_flag_away(superuser):
+    services.user_set_role(superuser, role="staff")
+    superuser.refresh_from_db()
+    assert superuser.is_superuser and superuser.is_staff
 
 
 @pytest.mark.parametrize(
@@ -139,8 +158,8 @@ def test_user_set_role_round_trip():
 def test_create_staff_and_merchant_commands_are_idempotent(command, role):
     call_command(command, "boss", "--email", "boss@example.com", "--password", "plum-blossom-77")
     user = User.objects.get(username="boss")
-    assert user.role == role and user.is_staff
-    assert user.is_superuser is (role == "staff")
+    assert user.role == role and user.is_staff and not user.is_superuser
+    assert [group.name for group in user.groups.all()] == [role.capitalize()]
     assert user.check_password("plum-blossom-77")
 
     call_command(command, "boss", "--email", "boss@example.com", "--password", "another-plum-88")
@@ -157,6 +176,7 @@ def test_create_merchant_promotes_an_existing_customer():
     )
     customer.refresh_from_db()
     assert customer.role == "merchant" and customer.is_staff
+    assert customer.groups.filter(name=MERCHANT_GROUP).exists()
 
 
 @pytest.mark.parametrize(
@@ -174,3 +194,26 @@ def test_create_staff_refuses_an_email_of_another_user(user):
         call_command(
             "create_staff", "boss", "--email", user.email.upper(), "--password", "plum-blossom-77"
         )
+
+
+def test_the_role_groups_migration_renames_the_old_merchant_group_and_fills_the_groups():
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    migration = importlib.import_module("accounts.migrations.0003_role_groups")
+    Group.objects.filter(name__in=["Staff", MERCHANT_GROUP]).delete()
+    old = Group.objects.create(name="merchant")
+    merchant = UserFactory(role="merchant", is_staff=True)
+    merchant.groups.add(old)
+    staff = UserFactory(role="staff", is_staff=True)
+
+    for _ in range(2):  # re-runnable
+        migration.forwards(apps, SimpleNamespace(connection=connection))
+
+    assert Group.objects.get(pk=old.pk).name == MERCHANT_GROUP
+    assert list(merchant.groups.values_list("name", flat=True)) == [MERCHANT_GROUP]
+    assert list(staff.groups.values_list("name", flat=True)) == ["Staff"]
+    assert Group.objects.get(name="Staff").permissions.filter(codename="can_refund").exists()

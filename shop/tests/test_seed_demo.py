@@ -54,7 +54,9 @@ def test_seed_is_idempotent_and_consistent(api_client):
         assert user is not None, username
         roles[role] = user
     assert set(roles) == {"staff", "merchant", "customer"}
-    assert roles["staff"].role == "staff" and roles["staff"].is_superuser
+    assert roles["staff"].role == "staff" and not roles["staff"].is_superuser
+    assert [g.name for g in roles["staff"].groups.all()] == ["Staff"]
+    assert [g.name for g in roles["merchant"].groups.all()] == ["Merchant"]
     assert roles["merchant"].role == "merchant" and roles["merchant"].is_staff
     assert roles["customer"].role == "customer" and not roles["customer"].is_staff
 

@@ -454,7 +454,7 @@ class Command(BaseCommand):
                 user_create(
                     username=username, email=f"{username}@example.com", password=password, role=role
                 )
-            elif user.role != role:
+            else:  # again: the role's group too, for a demo user from before the groups
                 user_set_role(user, role=role)
         return DEMO_USERS
 
