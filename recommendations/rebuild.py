@@ -366,7 +366,8 @@ def for_you_compute(user_id: int) -> list[Recommendation]:
         values[i, : len(pairs)] = [v for _, v in pairs]
     neighbours = alg.ItemNeighbours(indices=indices, scores=values)
 
-    history, strength = History(), {}
+    history = History()
+    strength: dict[int, float] = {}
     for pid, kind, weight in events:
         _history_add(history, strength, index[pid], kind, weight)
     _history_close(history, strength)
