@@ -87,9 +87,6 @@ class Dataset:
     ev_weights: np.ndarray = field(default_factory=lambda: np.zeros(0))
     now: float = 0.0
 
-    def index(self) -> dict[int, int]:
-        return {int(pk): i for i, pk in enumerate(self.item_ids)}
-
 
 def _category_paths() -> dict[int, list[int]]:
     """Every category's ids from its root down to itself (one query)."""
