@@ -15,8 +15,10 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, CharField, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce, NullIf
 from django.utils.translation import gettext
+from modeltranslation.utils import build_localized_fieldname, get_language, resolution_order
 
 from catalog.models import Product
 from catalog.queries import category_hidden_ids_cached, product_list
@@ -79,6 +81,19 @@ def reason_text(kind: str, name: str | None) -> str:
     return text % {"name": name} if text else ""
 
 
+def _reason_name() -> Coalesce:
+    """The reason product's name in the active language, else its fallbacks' (modeltranslation
+    rewrites `name` only on the queried model, not across the stored rows' relation)."""
+    columns = [
+        NullIf(
+            F(f"recommended_in__reason_product__{build_localized_fieldname('name', lang)}"),
+            Value(""),
+        )
+        for lang in resolution_order(get_language())
+    ]
+    return Coalesce(*columns, Value(""), output_field=CharField())
+
+
 def _joined(rows: Q, hidden: set[int]) -> QuerySet[Any]:
     return (
         product_list(hidden_category_ids=hidden)
@@ -87,7 +102,7 @@ def _joined(rows: Q, hidden: set[int]) -> QuerySet[Any]:
             rec_score=F("recommended_in__score"),
             rec_rank=F("recommended_in__rank"),
             rec_reason_kind=F("recommended_in__reason_kind"),
-            rec_reason_name=F("recommended_in__reason_product__name"),
+            rec_reason_name=_reason_name(),
         )
     )
 

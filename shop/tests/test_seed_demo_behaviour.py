@@ -14,7 +14,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_demo_shoppers_have_tastes_and_get_lists():
-    call_command("seed_demo", products=60, no_progress=True, stdout=io.StringIO())
+    # 120 products: 6 per leaf category. For-you never suggests what the shopper already had (their
+    # history is excluded), so with 3 per leaf the few categories a shopper likes are used up.
+    call_command("seed_demo", products=120, no_progress=True, stdout=io.StringIO())
     assert BehaviourEvent.objects.filter(visitor__startswith="demo-shopper-").count() > 500
     # Each shopper's views gather in one or two categories (a little browsing elsewhere).
     for visitor in ["demo-shopper-00", "demo-shopper-01", "demo-shopper-02"]:
@@ -34,5 +36,5 @@ def test_demo_shoppers_have_tastes_and_get_lists():
     assert mine and sum(r.product.category_id in liked for r in mine) >= len(mine) / 2
     # Idempotent: a second run adds no behaviour.
     before = BehaviourEvent.objects.count()
-    call_command("seed_demo", products=60, no_progress=True, stdout=io.StringIO())
+    call_command("seed_demo", products=120, no_progress=True, stdout=io.StringIO())
     assert BehaviourEvent.objects.count() == before
