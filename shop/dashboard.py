@@ -16,7 +16,10 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from aftersales.models import AfterSalesRequest
+from aftersales.queries import open_requests_by_status
 from core.money import ZERO
 from inventory.queries import stock_alert_counts
 from orders.models import Order
@@ -118,4 +121,18 @@ def dashboard_for(user: Any) -> Dashboard:
         }
     if user.has_perm("payments.view_payment"):
         board.payments = payment_problems()
+    if user.has_perm("aftersales.view_aftersalesrequest"):
+        counts = open_requests_by_status()
+        board.aftersales = {
+            "rows": [
+                {
+                    "status": code,
+                    "label": _("After-sales: %(status)s") % {"status": label},
+                    "count": counts.get(code, 0),
+                    "url": _changelist("aftersales", "aftersalesrequest", status__exact=code),
+                }
+                for code, label in AfterSalesRequest.Status.choices
+                if code in AfterSalesRequest.OPEN
+            ]
+        }
     return board

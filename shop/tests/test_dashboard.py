@@ -175,6 +175,27 @@ def test_a_merchant_sees_the_dashboard_with_payment_problems_read_only(shop, mer
     assert 'data-testid="revenue-chart"' in body
 
 
+def test_open_after_sales_requests_are_counted_by_status_with_links(shop, staff, merchant):
+    from aftersales.models import AfterSalesRequest
+
+    order = make_order(shop["cheap"], 1, status="delivered", payment_status="paid")
+    for status in ("requested", "requested", "approved", "refunded"):
+        AfterSalesRequest.objects.create(
+            order=order,
+            user=order.user,
+            kind="refund_only",
+            reason="other",
+            status=status,
+            refund_amount=Decimal("1.00"),
+        )
+    response, board = get_board(staff)
+    counts = {row["status"]: row["count"] for row in board.aftersales["rows"]}
+    assert counts == {"requested": 2, "approved": 1, "returned": 0, "received": 0}
+    body = response.content.decode()
+    assert 'href="/admin/aftersales/aftersalesrequest/?status__exact=requested"' in body
+    assert get_board(merchant)[1].aftersales is None  # after-sales is staff's
+
+
 def test_a_staff_flagged_user_without_permissions_sees_no_figures(shop):
     bare = UserFactory(is_staff=True)
     response, board = get_board(bare)
@@ -213,5 +234,6 @@ def test_the_dashboard_costs_a_fixed_number_of_queries(
 
 
 # user, the user's permissions (2), orders' statistics (1), awaiting shipment, top products (2),
-# stock alerts, payment problems (3), the "recent actions" sidebar; and the session on the default.
-DASHBOARD_QUERIES = 12
+# stock alerts, payment problems (3), open after-sales requests by status, the "recent actions"
+# sidebar; and the session on the default.
+DASHBOARD_QUERIES = 13
