@@ -19,7 +19,7 @@ from catalog.models import ProductVariant
 from catalog.tests.conftest import give_stock
 from catalog.tests.factories import BrandFactory, CategoryFactory
 from inventory.models import Stock
-from orders.models import Order
+from orders.models import Cart, CartItem, Order
 from promotions.models import CouponTemplate
 
 PASSWORD = "plum-blossom-77"
@@ -248,6 +248,11 @@ def walk(page, shop, width=None):
     wait_for(driver, "[data-testid=account-link]")
     css(driver, "header a.cart-link").click()
     wait_url(driver, lambda url: url.endswith("/cart/"))
+    # One cart, the shopper's: the guest's was merged into it, not left behind.
+    assert list(CartItem.objects.values_list("cart__user__username", "variant", "quantity")) == [
+        ("shopper1", large.pk, 2)
+    ]
+    assert not Cart.objects.filter(user=None).exists()
     lines = driver.find_elements(By.CSS_SELECTOR, "[data-testid=cart-line]")
     assert [
         (el.get_attribute("data-variant-id"), el.get_attribute("data-quantity")) for el in lines
