@@ -54,10 +54,12 @@ lint: install
 	$(VENV)/bin/ruff format .
 
 # Page tests drive Debian's Chromium; install it when we may (root with apt), never a downloaded build.
+# A CJK font too, so the screenshots of Chinese pages show characters, not boxes.
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc
 browser:
-	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null && test -e $(CJK_FONT) || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null) \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-wqy-zenhei >/dev/null) \
 	      || echo "warning: could not install chromium; page tests will be skipped"; \
 	  else echo "warning: chromium not installed; page tests will be skipped"; fi; }
 
