@@ -23,7 +23,7 @@ from django.utils.dateparse import parse_datetime
 from catalog.models import Product
 from catalog.queries import product_list
 from core.transactions import on_commit_robust
-from recommendations import buffer, rebuild
+from recommendations import buffer, queries, rebuild
 from recommendations import cache as reco_cache
 from recommendations.exceptions import FavouriteNotFound, ProductNotFound
 from recommendations.models import (
@@ -223,6 +223,8 @@ def _record_like(user: User, product_id: int) -> None:
 
 
 def favourite_remove(user: User, *, product_id: int) -> None:
+    if not queries.id_possible(product_id):
+        raise FavouriteNotFound()
     deleted, _ = Favourite.objects.filter(user=user, product_id=product_id).delete()
     if not deleted:
         raise FavouriteNotFound()
