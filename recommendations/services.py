@@ -23,7 +23,7 @@ from django.utils.dateparse import parse_datetime
 from catalog.models import Product
 from catalog.queries import product_list
 from core.transactions import on_commit_robust
-from recommendations import buffer, queries, rebuild
+from recommendations import buffer, locks, queries, rebuild
 from recommendations import cache as reco_cache
 from recommendations.exceptions import FavouriteNotFound, ProductNotFound
 from recommendations.models import (
@@ -178,8 +178,31 @@ def _for_you_store(user_id: int) -> None:
     rows = rebuild.for_you_compute(user_id)
     if not rows:
         return  # nothing to go on yet: keep what the rebuild stored (or the trending fallback)
+    locks.lists_lock()
+    rows = _rows_alive(rows)
     Recommendation.objects.filter(kind=ListKind.FOR_YOU, user_id=user_id).delete()
     Recommendation.objects.bulk_create(rows, batch_size=BULK)
+
+
+def _rows_alive(rows: list[Recommendation]) -> list[Recommendation]:
+    """The rows whose products and user still exist: one deleted while the lists were computed
+    would fail the whole write on its foreign key."""
+    from django.contrib.auth import get_user_model
+
+    product_ids = {r.product_id for r in rows} | {r.source_id for r in rows if r.source_id}
+    products = set(Product.objects.filter(pk__in=product_ids).values_list("pk", flat=True))
+    user_ids = {r.user_id for r in rows if r.user_id}
+    users = set(get_user_model().objects.filter(pk__in=user_ids).values_list("pk", flat=True))
+    kept = []
+    for r in rows:
+        if r.product_id not in products or (r.source_id and r.source_id not in products):
+            continue
+        if r.user_id and r.user_id not in users:
+            continue
+        if r.reason_product_id and r.reason_product_id not in products:
+            r.reason_product_id = None
+        kept.append(r)
+    return kept
 
 
 def events_prune(*, now: datetime | None = None) -> int:
@@ -265,6 +288,8 @@ def recommendations_rebuild(
     data = rebuild.dataset_load()
     rows = rebuild.lists_compute(data, progress=progress or (lambda *a: None))
     with transaction.atomic():
+        locks.lists_lock()
+        rows = _rows_alive(rows)
         Recommendation.objects.all().delete()
         Recommendation.objects.bulk_create(rows, batch_size=BULK)
     on_commit_robust(reco_cache.rebuild_invalidate)

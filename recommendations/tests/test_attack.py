@@ -77,3 +77,89 @@ def test_the_redis_buffer_is_bounded(settings):
         assert get_redis_connection("default").llen(cache.make_key(buffer.KEY)) == 5
     finally:
         buffer.clear()
+
+
+def _catalogue(shown, user):
+    """Three products of one category, viewed and bought: every kind of list has rows."""
+    from catalog.tests.factories import CategoryFactory
+    from recommendations.services import events_flush
+
+    category = CategoryFactory()
+    products = [shown(category) for _ in range(3)]
+    for p in products:
+        events_record("view", [p.pk], user=user)
+        events_record("purchase", [p.pk], user=user)
+        events_record("view", [p.pk], visitor="guest")
+    events_flush()
+    return products
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_product_deleted_mid_rebuild_does_not_break_it(shown, user, monkeypatch):
+    from recommendations import rebuild
+    from recommendations.services import recommendations_rebuild
+
+    products = _catalogue(shown, user)
+    gone = products[1]
+    real = rebuild.lists_compute
+
+    def computing_then_deleting(*args, **kwargs):
+        rows = real(*args, **kwargs)
+        assert any(r.product_id == gone.pk or r.source_id == gone.pk for r in rows)
+        type(gone).objects.filter(pk=gone.pk).delete()  # a merchant deletes it meanwhile
+        return rows
+
+    monkeypatch.setattr(rebuild, "lists_compute", computing_then_deleting)
+    recommendations_rebuild()
+    assert Recommendation.objects.exists()
+    assert not Recommendation.objects.filter(product_id=gone.pk).exists()
+    assert not Recommendation.objects.filter(source_id=gone.pk).exists()
+
+
+def _duplicates():
+    from django.db.models import Count
+
+    return list(
+        Recommendation.objects.values("kind", "source_id", "user_id", "window_days", "rank")
+        .annotate(n=Count("pk"))
+        .filter(n__gt=1)
+    )
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_rebuilds_at_once_leave_one_set_of_lists(shown, user, monkeypatch):
+    from recommendations import rebuild
+    from recommendations.services import recommendations_rebuild
+
+    _catalogue(shown, user)
+    recommendations_rebuild()
+    expected = Recommendation.objects.count()
+    real = rebuild.lists_compute
+    both_computed = threading.Barrier(2, timeout=20)
+
+    def computing_together(*args, **kwargs):
+        rows = real(*args, **kwargs)
+        both_computed.wait()  # both write from here on
+        return rows
+
+    monkeypatch.setattr(rebuild, "lists_compute", computing_together)
+    errors = []
+
+    def run():
+        try:
+            recommendations_rebuild()
+        except Exception as exc:  # pragma: no cover - the failure shows in the assert
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    assert _duplicates() == []
+    assert Recommendation.objects.filter(kind=ListKind.SIMILAR).exists()
+    assert Recommendation.objects.count() == expected
