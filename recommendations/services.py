@@ -189,7 +189,8 @@ def _rows_alive(rows: list[Recommendation]) -> list[Recommendation]:
     would fail the whole write on its foreign key."""
     from django.contrib.auth import get_user_model
 
-    product_ids = {r.product_id for r in rows} | {r.source_id for r in rows if r.source_id}
+    product_ids = {r.product_id for r in rows}
+    product_ids |= {pk for r in rows for pk in (r.source_id, r.reason_product_id) if pk}
     products = set(Product.objects.filter(pk__in=product_ids).values_list("pk", flat=True))
     user_ids = {r.user_id for r in rows if r.user_id}
     users = set(get_user_model().objects.filter(pk__in=user_ids).values_list("pk", flat=True))
