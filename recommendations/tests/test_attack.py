@@ -163,3 +163,40 @@ def test_two_rebuilds_at_once_leave_one_set_of_lists(shown, user, monkeypatch):
     assert _duplicates() == []
     assert Recommendation.objects.filter(kind=ListKind.SIMILAR).exists()
     assert Recommendation.objects.count() == expected
+
+
+def _evaluate(path):
+    import io
+    import json
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command(
+        "recommendations_evaluate", dataset=str(path), json=True, no_progress=True, stdout=out
+    )
+    answer = json.loads(out.getvalue())
+    for metrics in answer.values():
+        if isinstance(metrics, dict):
+            metrics.pop("fit_seconds", None)
+    return answer
+
+
+CLEAN = [f"u{u} i{(u * 7 + k * 3) % 11} {10 * u + k}" for u in range(12) for k in range(5)]
+
+
+def test_evaluator_ignores_repeated_rows(tmp_path):
+    clean, doubled = tmp_path / "clean.txt", tmp_path / "doubled.txt"
+    clean.write_text("\n".join(CLEAN) + "\n")
+    doubled.write_text("\n".join(line for row in CLEAN for line in (row, row)) + "\n")
+    assert _evaluate(doubled) == _evaluate(clean)
+
+
+@pytest.mark.parametrize("stamp", ["nan", "inf", "-inf"])
+def test_evaluator_refuses_a_timestamp_that_is_no_time(tmp_path, stamp):
+    from django.core.management import CommandError, call_command
+
+    path = tmp_path / "data.txt"
+    path.write_text("\n".join([*CLEAN, f"u1 i1 {stamp}"]) + "\n")
+    with pytest.raises(CommandError, match="timestamp"):
+        call_command("recommendations_evaluate", dataset=str(path), json=True, no_progress=True)
