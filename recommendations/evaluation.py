@@ -13,7 +13,6 @@ top K.
 from __future__ import annotations
 
 import math
-
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
