@@ -200,3 +200,99 @@ def test_evaluator_refuses_a_timestamp_that_is_no_time(tmp_path, stamp):
     path.write_text("\n".join([*CLEAN, f"u1 i1 {stamp}"]) + "\n")
     with pytest.raises(CommandError, match="timestamp"):
         call_command("recommendations_evaluate", dataset=str(path), json=True, no_progress=True)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_likes_make_one_favourite_201_then_200(shown, user):
+    from rest_framework.test import APIClient
+
+    from conftest import bearer
+
+    product = shown()
+    start = threading.Barrier(4, timeout=20)
+    codes = []
+
+    def like():
+        client = APIClient()
+        client.credentials(**bearer(user))
+        try:
+            start.wait()
+            codes.append(client.post("/api/v1/favourites/", {"product_id": product.pk}).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=like) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(codes) == [200, 200, 200, 201]
+    assert Favourite.objects.filter(user=user, product=product).count() == 1
+
+
+def test_rebuild_with_no_events_and_with_one_product(shown):
+    from recommendations.services import recommendations_rebuild
+
+    assert sum(recommendations_rebuild().values()) == 0
+    shown()
+    counts = recommendations_rebuild()
+    assert counts[ListKind.SIMILAR] == 0 and counts[ListKind.ALSO_BOUGHT] == 0
+
+
+def test_prune_with_a_retention_of_zero_forgets_all(shown, user, settings):
+    from recommendations.models import BehaviourEvent, HistoryEntry
+    from recommendations.services import events_flush, events_prune
+
+    p = shown()
+    events_record("view", [p.pk], user=user)
+    events_record("view", [p.pk], visitor="guest")
+    events_flush()
+    settings.RECOMMENDATIONS_EVENT_RETENTION_DAYS = 0
+    assert events_prune() == 2
+    assert not BehaviourEvent.objects.exists()
+    assert list(HistoryEntry.objects.values_list("user_id", flat=True)) == [user.pk]
+
+
+def test_deleting_a_user_removes_their_behaviour_favourites_and_history(shown, user):
+    from recommendations.models import BehaviourEvent, HistoryEntry
+    from recommendations.services import events_flush
+
+    p = shown()
+    Favourite.objects.create(user=user, product=p)
+    events_record("view", [p.pk], user=user)
+    events_flush()
+    events_record("view", [p.pk], user=user)  # still buffered when the user goes
+    user.delete()
+    events_flush()
+    assert not BehaviourEvent.objects.exists()
+    assert not HistoryEntry.objects.exists()
+    assert not Favourite.objects.exists()
+
+
+def test_a_guest_token_never_reads_a_users_history(shown, user, user_client, api_client):
+    p = shown()
+    user_client.post("/api/v1/recommendations/events/", {"product_id": p.pk, "type": "view"})
+    assert [x["id"] for x in user_client.get("/api/v1/history/").json()] == [p.pk]
+    for token in [str(user.pk), f"u:{user.pk}", ""]:
+        response = api_client.get("/api/v1/history/", HTTP_X_CART_TOKEN=token)
+        assert response.json() == []
+        api_client.delete(f"/api/v1/history/?cart_token={token}")
+    assert [x["id"] for x in user_client.get("/api/v1/history/").json()] == [p.pk]
+
+
+def test_out_of_stock_leaves_cached_lists_at_once(shown, user):
+    from catalog.cache import catalog_cache_invalidate
+    from catalog.models import Product
+    from recommendations import queries
+    from recommendations.services import events_flush, recommendations_rebuild
+
+    p = shown()
+    events_record("view", [p.pk], user=user)
+    events_flush()
+    recommendations_rebuild()
+    assert p.pk in [r.product.pk for r in queries.trending()]
+    Product.objects.filter(pk=p.pk).update(in_stock=False)
+    catalog_cache_invalidate([p.pk])  # what inventory calls on commit
+    assert p.pk not in [r.product.pk for r in queries.trending()]
+    assert p.pk not in [r.product.pk for r in queries.for_user(user)]
