@@ -152,9 +152,18 @@ def _history_write(views: list[BehaviourEvent]) -> None:
         if ev.product_id not in seen or seen[ev.product_id] < ev.created_at:
             seen[ev.product_id] = ev.created_at
     keep = settings.RECOMMENDATIONS_HISTORY_SIZE
+    # An owner who cleared their history after these views were buffered does not get them back.
+    cleared = reco_cache.history_cleared_at(
+        [f"u:{u}" if u is not None else f"v:{v}" for u, v in latest if u is not None or v]
+    )
     for (user_id, visitor), seen in latest.items():
         if user_id is None and not visitor:
             continue
+        since = cleared.get(f"u:{user_id}" if user_id is not None else f"v:{visitor}")
+        if since is not None:
+            seen = {pk: when for pk, when in seen.items() if when > since}
+            if not seen:
+                continue
         owner = Q(user_id=user_id) if user_id is not None else Q(user__isnull=True, visitor=visitor)
         HistoryEntry.objects.filter(owner, product_id__in=list(seen)).delete()
         # A concurrent flush may have written the same row: it stands (its view is as recent).
@@ -270,6 +279,7 @@ def history_clear(*, user: Any = None, visitor: str = "") -> int:
     if not owner:
         return 0
     reco_cache.recent_views_clear(owner)
+    reco_cache.history_cleared_mark(owner, timezone.now())
     user_id = _user_id(user)
     if user_id is not None:
         qs = HistoryEntry.objects.filter(user_id=user_id)

@@ -296,3 +296,18 @@ def test_out_of_stock_leaves_cached_lists_at_once(shown, user):
     catalog_cache_invalidate([p.pk])  # what inventory calls on commit
     assert p.pk not in [r.product.pk for r in queries.trending()]
     assert p.pk not in [r.product.pk for r in queries.for_user(user)]
+
+
+@pytest.mark.parametrize("who", ["user", "guest"])
+def test_cleared_history_does_not_come_back_with_the_buffered_views(shown, user, who):
+    from recommendations.queries import history_of
+    from recommendations.services import events_flush, history_clear
+
+    owner = {"user": user} if who == "user" else {"visitor": "guest-tok"}
+    seen, later = shown(), shown()
+    events_record("view", [seen.pk], **owner)  # still in the buffer (the beat drains every 30 s)
+    history_clear(**owner)
+    assert history_of(**owner) == []
+    events_record("view", [later.pk], **owner)  # viewed after clearing: kept
+    events_flush()
+    assert [p.pk for p in history_of(**owner)] == [later.pk]
