@@ -311,3 +311,13 @@ def test_cleared_history_does_not_come_back_with_the_buffered_views(shown, user,
     events_record("view", [later.pk], **owner)  # viewed after clearing: kept
     events_flush()
     assert [p.pk for p in history_of(**owner)] == [later.pk]
+
+
+@pytest.mark.parametrize("names", [",", " , "])
+def test_evaluator_refuses_an_empty_algorithm_list(tmp_path, names):
+    from django.core.management import CommandError, call_command
+
+    path = tmp_path / "data.txt"
+    path.write_text("\n".join(CLEAN) + "\n")
+    with pytest.raises(CommandError, match="algorithm"):
+        call_command("recommendations_evaluate", dataset=str(path), algorithms=names, json=True)
