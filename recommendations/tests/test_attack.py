@@ -321,3 +321,64 @@ def test_evaluator_refuses_an_empty_algorithm_list(tmp_path, names):
     path.write_text("\n".join(CLEAN) + "\n")
     with pytest.raises(CommandError, match="algorithm"):
         call_command("recommendations_evaluate", dataset=str(path), algorithms=names, json=True)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_flush_during_a_rebuild_leaves_one_for_you_list(shown, user):
+    from accounts.tests.factories import UserFactory
+    from catalog.tests.factories import CategoryFactory
+    from recommendations import rebuild
+    from recommendations.services import _events_write, events_flush, recommendations_rebuild
+
+    category = CategoryFactory()
+    a, b, c = (shown(category) for _ in range(3))
+    for n in range(3):
+        buyer = UserFactory()
+        events_record("purchase", [a.pk, b.pk], user=buyer)
+    events_record("view", [a.pk], user=user)
+    events_flush()
+    recommendations_rebuild()
+    assert Recommendation.objects.filter(kind=ListKind.FOR_YOU, user=user).exists()
+
+    both_computed = threading.Barrier(2, timeout=20)
+    real_lists, real_for_you = rebuild.lists_compute, rebuild.for_you_compute
+
+    def lists_then_wait(*args, **kwargs):
+        rows = real_lists(*args, **kwargs)
+        both_computed.wait()
+        return rows
+
+    def for_you_then_wait(user_id):
+        rows = real_for_you(user_id)
+        both_computed.wait()
+        return rows
+
+    monkeypatch = pytest.MonkeyPatch()
+    monkeypatch.setattr(rebuild, "lists_compute", lists_then_wait)
+    monkeypatch.setattr(rebuild, "for_you_compute", for_you_then_wait)
+    errors = []
+
+    def run(work):
+        try:
+            work()
+        except Exception as exc:  # pragma: no cover - the failure shows in the assert
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    events_record("view", [c.pk], user=user)
+    batch = buffer.drain()  # written by the flush thread, not by the rebuild's own flush
+    threads = [
+        threading.Thread(target=run, args=(lambda: recommendations_rebuild(),)),
+        threading.Thread(target=run, args=(lambda: _events_write(batch),)),
+    ]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+    finally:
+        monkeypatch.undo()
+    assert errors == []
+    assert _duplicates() == []
