@@ -333,7 +333,7 @@ def test_a_flush_during_a_rebuild_leaves_one_for_you_list(shown, user):
 
     category = CategoryFactory()
     a, b, c = (shown(category) for _ in range(3))
-    for n in range(3):
+    for _ in range(3):
         buyer = UserFactory()
         events_record("purchase", [a.pk, b.pk], user=buyer)
     events_record("view", [a.pk], user=user)
