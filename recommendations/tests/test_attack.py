@@ -382,3 +382,11 @@ def test_a_flush_during_a_rebuild_leaves_one_for_you_list(shown, user):
         monkeypatch.undo()
     assert errors == []
     assert _duplicates() == []
+
+
+@pytest.mark.parametrize("pk", HUGE)
+def test_liking_or_recording_an_out_of_range_id_is_404(user_client, pk):
+    assert user_client.post("/api/v1/favourites/", {"product_id": pk}).status_code == 404
+    body = {"product_id": pk, "type": "view"}
+    assert user_client.post("/api/v1/recommendations/events/", body).status_code == 404
+    assert not Favourite.objects.exists()
