@@ -10,6 +10,7 @@ left), since a separate beat process could not see it.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from typing import Any
 
@@ -17,6 +18,8 @@ from django.conf import settings
 from django.core.cache import cache
 
 KEY = "reco:events"
+
+logger = logging.getLogger(__name__)
 
 
 def _uses_redis() -> bool:
@@ -28,16 +31,26 @@ _memory_lock = threading.Lock()
 
 
 def push(events: list[dict[str, Any]]) -> None:
+    """Append events; beyond RECOMMENDATIONS_BUFFER_MAX waiting ones the newest are dropped, so a
+    flood or a stopped flush cannot grow the buffer (Redis memory, this process) without bound."""
     lines = [json.dumps(e, separators=(",", ":")) for e in events]
     if not lines:
         return
+    most = int(settings.RECOMMENDATIONS_BUFFER_MAX)
     if _uses_redis():
         from django_redis import get_redis_connection
 
-        get_redis_connection("default").rpush(cache.make_key(KEY), *lines)
+        key = cache.make_key(KEY)
+        redis = get_redis_connection("default")
+        if int(redis.rpush(key, *lines)) > most:
+            redis.ltrim(key, 0, most - 1)
+            logger.warning("behaviour buffer full: events dropped")
         return
     with _memory_lock:
-        _memory.extend(lines)
+        room = max(0, most - len(_memory))
+        _memory.extend(lines[:room])
+    if room < len(lines):
+        logger.warning("behaviour buffer full: events dropped")
 
 
 def drain(limit: int = 5000) -> list[dict[str, Any]]:

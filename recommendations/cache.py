@@ -11,11 +11,13 @@ Works the same on locmem and Redis; with Redis every web process shares the answ
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import translation
+from django.utils.dateparse import parse_datetime
 
 from catalog.cache import list_version
 
@@ -88,3 +90,28 @@ def recent_views(owner: str) -> list[int]:
 
 def recent_views_clear(owner: str) -> None:
     cache.delete(recent_key(owner))
+
+
+# --- When an owner last cleared their history (views buffered before it are not written) -----------
+
+CLEARED_TTL = 24 * 60 * 60  # the buffer drains every 30 s; a day covers a stopped beat
+
+
+def cleared_key(owner: str) -> str:
+    return f"reco:history-cleared:{owner}"
+
+
+def history_cleared_mark(owner: str, when: datetime) -> None:
+    cache.set(cleared_key(owner), when.isoformat(), CLEARED_TTL)
+
+
+def history_cleared_at(owners: list[str]) -> dict[str, datetime]:
+    """When each of these owners last cleared their history (absent: not lately)."""
+    found = cache.get_many([cleared_key(o) for o in owners])
+    out: dict[str, datetime] = {}
+    for owner in owners:
+        raw = found.get(cleared_key(owner))
+        when = parse_datetime(raw) if isinstance(raw, str) else None
+        if when is not None:
+            out[owner] = when
+    return out

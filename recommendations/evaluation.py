@@ -12,6 +12,7 @@ top K.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -83,9 +84,12 @@ def read_interactions(path: str | Path) -> tuple[list[str], list[str], list[floa
             items.append(parts[1])
             if len(parts) >= 3 and all_stamped:
                 try:
-                    stamps.append(float(parts[2]))
+                    stamp = float(parts[2])
                 except ValueError as exc:
                     raise ValueError(f"{path}:{n}: timestamp {parts[2]!r} is not a number") from exc
+                if not math.isfinite(stamp):  # "nan" would sort anywhere, "inf" after everything
+                    raise ValueError(f"{path}:{n}: timestamp {parts[2]!r} is not a finite number")
+                stamps.append(stamp)
             else:
                 all_stamped = False
     return users, items, (stamps if all_stamped and stamps else None)
@@ -111,6 +115,11 @@ def leave_last_out(
     order = np.lexsort((line, ts, u))  # by user, then time, then file order
     u, i = u[order], i[order]
     n_users, n_items = len(user_ids), len(item_ids)
+    # A repeated (user, item) row counts once, at its first time: else the held-out item may be one
+    # the user already has in training, and a duplicated file scores differently from the clean one.
+    _, first = np.unique(u * n_items + i, return_index=True)
+    once = np.sort(first)
+    u, i = u[once], i[once]
     counts = np.bincount(u, minlength=n_users)
     evaluated = np.flatnonzero(counts >= MIN_INTERACTIONS)
     if validation:

@@ -22,6 +22,7 @@ from modeltranslation.utils import build_localized_fieldname, get_language, reso
 
 from catalog.models import Product
 from catalog.queries import category_hidden_ids_cached, product_list
+from core.api.filters import MAX_ID
 from recommendations import cache as reco_cache
 from recommendations.models import BehaviourEvent, EventKind, ListKind
 
@@ -150,10 +151,18 @@ class SourceNotShown(Exception):
     """The product an item list is asked for does not exist for shoppers."""
 
 
+def id_possible(pk: int) -> bool:
+    """Whether a row may have this id: a larger one than a BigAutoField holds overflows the database
+    driver (a 500) when it is compared through a relation, instead of finding nothing."""
+    return 0 < pk <= MAX_ID
+
+
 def similar(product_id: int, *, limit: int = DEFAULT_LIMIT) -> list[Recommended]:
     """Products like this one; never empty while its category holds other products in stock.
 
     Raises SourceNotShown for a product shoppers cannot see."""
+    if not id_possible(product_id):
+        raise SourceNotShown(product_id)
 
     def compute() -> list[Recommended]:
         hidden = category_hidden_ids_cached()
@@ -180,6 +189,8 @@ def similar(product_id: int, *, limit: int = DEFAULT_LIMIT) -> list[Recommended]
 
 def also_bought(product_id: int, *, limit: int = DEFAULT_LIMIT) -> list[Recommended]:
     """Products bought (or carted) by the shoppers who bought this one. Raises SourceNotShown."""
+    if not id_possible(product_id):
+        raise SourceNotShown(product_id)
 
     def compute() -> list[Recommended]:
         hidden = category_hidden_ids_cached()

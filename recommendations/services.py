@@ -23,7 +23,7 @@ from django.utils.dateparse import parse_datetime
 from catalog.models import Product
 from catalog.queries import product_list
 from core.transactions import on_commit_robust
-from recommendations import buffer, rebuild
+from recommendations import buffer, locks, queries, rebuild
 from recommendations import cache as reco_cache
 from recommendations.exceptions import FavouriteNotFound, ProductNotFound
 from recommendations.models import (
@@ -152,9 +152,18 @@ def _history_write(views: list[BehaviourEvent]) -> None:
         if ev.product_id not in seen or seen[ev.product_id] < ev.created_at:
             seen[ev.product_id] = ev.created_at
     keep = settings.RECOMMENDATIONS_HISTORY_SIZE
+    # An owner who cleared their history after these views were buffered does not get them back.
+    cleared = reco_cache.history_cleared_at(
+        [f"u:{u}" if u is not None else f"v:{v}" for u, v in latest if u is not None or v]
+    )
     for (user_id, visitor), seen in latest.items():
         if user_id is None and not visitor:
             continue
+        since = cleared.get(f"u:{user_id}" if user_id is not None else f"v:{visitor}")
+        if since is not None:
+            seen = {pk: when for pk, when in seen.items() if when > since}
+            if not seen:
+                continue
         owner = Q(user_id=user_id) if user_id is not None else Q(user__isnull=True, visitor=visitor)
         HistoryEntry.objects.filter(owner, product_id__in=list(seen)).delete()
         # A concurrent flush may have written the same row: it stands (its view is as recent).
@@ -178,8 +187,32 @@ def _for_you_store(user_id: int) -> None:
     rows = rebuild.for_you_compute(user_id)
     if not rows:
         return  # nothing to go on yet: keep what the rebuild stored (or the trending fallback)
+    locks.lists_lock()
+    rows = _rows_alive(rows)
     Recommendation.objects.filter(kind=ListKind.FOR_YOU, user_id=user_id).delete()
     Recommendation.objects.bulk_create(rows, batch_size=BULK)
+
+
+def _rows_alive(rows: list[Recommendation]) -> list[Recommendation]:
+    """The rows whose products and user still exist: one deleted while the lists were computed
+    would fail the whole write on its foreign key."""
+    from django.contrib.auth import get_user_model
+
+    product_ids = {r.product_id for r in rows}
+    product_ids |= {pk for r in rows for pk in (r.source_id, r.reason_product_id) if pk}
+    products = set(Product.objects.filter(pk__in=product_ids).values_list("pk", flat=True))
+    user_ids = {r.user_id for r in rows if r.user_id}
+    users = set(get_user_model().objects.filter(pk__in=user_ids).values_list("pk", flat=True))
+    kept = []
+    for r in rows:
+        if r.product_id not in products or (r.source_id and r.source_id not in products):
+            continue
+        if r.user_id and r.user_id not in users:
+            continue
+        if r.reason_product_id and r.reason_product_id not in products:
+            r.reason_product_id = None
+        kept.append(r)
+    return kept
 
 
 def events_prune(*, now: datetime | None = None) -> int:
@@ -223,6 +256,8 @@ def _record_like(user: User, product_id: int) -> None:
 
 
 def favourite_remove(user: User, *, product_id: int) -> None:
+    if not queries.id_possible(product_id):
+        raise FavouriteNotFound()
     deleted, _ = Favourite.objects.filter(user=user, product_id=product_id).delete()
     if not deleted:
         raise FavouriteNotFound()
@@ -244,6 +279,7 @@ def history_clear(*, user: Any = None, visitor: str = "") -> int:
     if not owner:
         return 0
     reco_cache.recent_views_clear(owner)
+    reco_cache.history_cleared_mark(owner, timezone.now())
     user_id = _user_id(user)
     if user_id is not None:
         qs = HistoryEntry.objects.filter(user_id=user_id)
@@ -263,6 +299,8 @@ def recommendations_rebuild(
     data = rebuild.dataset_load()
     rows = rebuild.lists_compute(data, progress=progress or (lambda *a: None))
     with transaction.atomic():
+        locks.lists_lock()
+        rows = _rows_alive(rows)
         Recommendation.objects.all().delete()
         Recommendation.objects.bulk_create(rows, batch_size=BULK)
     on_commit_robust(reco_cache.rebuild_invalidate)

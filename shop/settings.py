@@ -315,6 +315,7 @@ _throttle_rates = {
     "login": "20/min",
     "register": "20/hour",
     "wechat_login": "30/min",
+    "reco_events": "120/min",  # POST recommendations/events/, per user or client address
 }
 for _pair in env.list("THROTTLE_RATES", default=[]):
     _scope, _, _rate = _pair.partition("=")
@@ -461,6 +462,7 @@ RECOMMENDATIONS_TRENDING_CACHE_SECONDS = env.int(
 RECOMMENDATIONS_LIST_SIZE = 20  # the most ?limit= may ask
 RECOMMENDATIONS_TRENDING_WINDOWS = [1, 7, 30]  # days; ?days= is answered from the next one up
 RECOMMENDATIONS_HISTORY_SIZE = 50
+RECOMMENDATIONS_BUFFER_MAX = 200_000  # buffered events beyond it are dropped (a flood, a dead beat)
 INVENTORY_LOW_STOCK_THRESHOLD = env.int("INVENTORY_LOW_STOCK_THRESHOLD", default=5)
 CART_MAX_LINE_QUANTITY = env.int("CART_MAX_LINE_QUANTITY", default=99)
 # The dearest unit price a variant may have (core.money): 99 units of it, taxed and shipped, must fit

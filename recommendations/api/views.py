@@ -15,6 +15,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import permissions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts.permissions import signed_in_user
@@ -66,6 +67,9 @@ class _Answering(APIView):
 
 class EventView(_Answering):
     permission_classes = [permissions.AllowAny]
+    # Unthrottled, one client could fill the buffer (and the events table) as fast as it posts.
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "reco_events"
 
     @extend_schema(
         parameters=[CART_TOKEN_HEADER],

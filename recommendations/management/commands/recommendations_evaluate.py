@@ -66,6 +66,8 @@ class Command(BaseCommand):
         candidates = evaluation.default_candidates()
         if options["algorithms"]:
             wanted = {a.strip() for a in options["algorithms"].split(",") if a.strip()}
+            if not wanted:
+                raise CommandError("--algorithms names no algorithm")
             unknown = wanted - {c.name for c in candidates}
             if unknown:
                 raise CommandError(f"unknown algorithm(s): {', '.join(sorted(unknown))}")
