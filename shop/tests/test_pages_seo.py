@@ -83,3 +83,11 @@ def test_sitemap_lists_shown_products_categories_and_home(client, settings):
     assert "<loc>https://shop.example.com/p/kettle/</loc>" in xml
     for absent in ("/c/hidden/", "/p/secret/", "/p/retired/"):
         assert absent not in xml
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/cart/", "/account/login/", "/account/register/"])
+def test_every_page_has_a_title_and_a_meta_description(client, path):
+    html = client.get(path).content.decode()
+    assert html.count('<meta name="description"') == 1
+    assert "<title>" in html and "</title>" in html
