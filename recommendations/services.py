@@ -222,7 +222,14 @@ def _record_like(user: User, product_id: int) -> None:
     events_record(EventKind.LIKE, [product_id], user=user)
 
 
+# The largest row id there can be (a BigAutoField's, SQLite's INTEGER): a larger one passed to the
+# database overflows the driver (a 500 on SQLite) instead of matching nothing.
+MAX_ID = 2**63 - 1
+
+
 def favourite_remove(user: User, *, product_id: int) -> None:
+    if not 0 < product_id <= MAX_ID:
+        raise FavouriteNotFound()
     deleted, _ = Favourite.objects.filter(user=user, product_id=product_id).delete()
     if not deleted:
         raise FavouriteNotFound()

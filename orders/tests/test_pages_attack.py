@@ -1,0 +1,40 @@
+"""An outsider's odd input on the cart and checkout pages: a 4xx or the page with the input
+ignored, never a 500 and never a NUL byte stored (PostgreSQL refuses them in text columns)."""
+
+import pytest
+from django.test import Client
+
+from orders.models import Order
+from orders.tests.helpers import ADDRESS
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def shopper(user, variant):
+    client = Client(raise_request_exception=False)
+    client.force_login(user)
+    client.post("/cart/add/", {"variant_id": variant.pk, "quantity": 1})
+    return client
+
+
+def test_a_coupon_code_with_a_nul_byte_is_refused_not_a_500(shopper):
+    response = shopper.post("/cart/coupon/", {"coupon_code": "AB\x00CD"})
+    assert response.status_code == 302
+    assert "\x00" not in shopper.session.get("cart_coupon", "")
+
+
+def test_checkout_apply_with_a_nul_coupon_is_the_page_not_a_500(shopper):
+    response = shopper.post("/checkout/", {"action": "apply", "coupon_code": "\x00X"})
+    assert response.status_code == 200
+    assert "\x00" not in shopper.session.get("cart_coupon", "")
+
+
+@pytest.mark.parametrize("field", ["coupon_code", "notes", "idempotency_key", "payment_method"])
+def test_placing_with_a_nul_byte_in_a_field_never_500s_or_stores_it(shopper, field):
+    data = {"address_id": "new", **ADDRESS, "payment_method": "sandbox", field: "a\x00b"}
+    response = shopper.post("/checkout/", data)
+    assert response.status_code in (302, 400)
+    for order in Order.objects.all():
+        assert "\x00" not in order.notes
+        assert "\x00" not in order.payment_method
