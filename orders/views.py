@@ -287,7 +287,8 @@ def checkout(request: HttpRequest) -> HttpResponse:
             shipping_address = dict(address_form.cleaned_data)
         else:
             error = _("Please complete the shipping address.")
-    elif chosen.isdigit():
+    elif chosen.isascii() and chosen.isdigit() and len(chosen) <= 19:
+        # ASCII digits only: "²".isdigit() is true but int() refuses it; 19 digits hold any id.
         address_id = int(chosen)
     else:
         error = _("Choose a shipping address.")

@@ -38,3 +38,19 @@ def test_placing_with_a_nul_byte_in_a_field_never_500s_or_stores_it(shopper, fie
     for order in Order.objects.all():
         assert "\x00" not in order.notes
         assert "\x00" not in order.payment_method
+
+
+@pytest.mark.parametrize("address_id", ["²", "①", "١", "1" * 5000, str(10**30), "-1", "1.0"])
+def test_a_malformed_address_choice_is_refused_not_a_500(shopper, address_id):
+    response = shopper.post("/checkout/", {"address_id": address_id, "payment_method": "sandbox"})
+    assert response.status_code in (400, 404)
+    assert not Order.objects.exists()
+
+
+def test_another_users_saved_address_is_never_shipped_to(shopper, other_user):
+    from accounts.services import address_create
+
+    theirs = address_create(other_user, **ADDRESS)
+    response = shopper.post("/checkout/", {"address_id": theirs.pk, "payment_method": "sandbox"})
+    assert response.status_code in (400, 404)
+    assert not Order.objects.exists()
