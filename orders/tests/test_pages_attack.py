@@ -54,3 +54,50 @@ def test_another_users_saved_address_is_never_shipped_to(shopper, other_user):
     response = shopper.post("/checkout/", {"address_id": theirs.pk, "payment_method": "sandbox"})
     assert response.status_code in (400, 404)
     assert not Order.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("items", "kind", "value", "min_amount"),
+    [
+        (
+            [("33.33", 3)],
+            "percent",
+            "15",
+            "0",
+        ),  # 99.99 - 15% = 85.00 (rounded): shipping comes back
+        ([("19.99", 1), ("0.07", 7)], "fixed", "5.00", "0"),
+        ([("100.00", 1)], "fixed", "5.00", "100.00"),  # coupon at its threshold
+    ],
+)
+def test_cart_and_checkout_totals_equal_the_placed_order_to_the_cent(
+    user, make_variant, make_coupon, tax, items, kind, value, min_amount
+):
+    import re
+    from decimal import Decimal
+
+    client = Client()
+    client.force_login(user)
+    for price, quantity in items:
+        variant = make_variant(price=price, stock=20)
+        client.post("/cart/add/", {"variant_id": variant.pk, "quantity": quantity})
+    coupon = make_coupon(user, kind=kind, value=value, min_spend=Decimal(min_amount))
+    code = coupon.template.code
+    assert client.post("/cart/coupon/", {"coupon_code": code}).status_code == 302
+
+    def shown_total(response):
+        found = re.search(
+            r'data-testid="cart-total" data-total="([0-9.]+)"', response.content.decode()
+        )
+        assert found, response.content.decode()[:2000]
+        return Decimal(found.group(1))
+
+    in_cart = shown_total(client.get("/cart/"))
+    at_checkout = shown_total(client.get("/checkout/"))
+    response = client.post(
+        "/checkout/",
+        {"address_id": "new", **ADDRESS, "payment_method": "sandbox", "coupon_code": code},
+    )
+    assert response.status_code == 302, response.content.decode()[:500]
+    order = Order.objects.get()
+    assert order.discount_amount > 0
+    assert in_cart == at_checkout == order.total
