@@ -34,9 +34,7 @@ XSS = '"><script>alert(1)</script><img src=x onerror=alert(2)>'
 
 
 @pytest.mark.django_db
-def test_names_reviews_banners_and_search_terms_are_escaped_everywhere(
-    make_product, user, client
-):
+def test_names_reviews_banners_and_search_terms_are_escaped_everywhere(make_product, user, client):
     from catalog.models import Review
     from catalog.tests.factories import BannerFactory, CategoryFactory
 
@@ -88,7 +86,9 @@ def test_a_fragment_cached_in_one_language_is_not_served_in_the_other(make_produ
     product = make_product(name="Kettle", price="10.00", stock=5)
     category = Category.objects.get(pk=product.category_id)
     Category.objects.filter(pk=category.pk).update(name_en="Kitchen EN", name_zh_hans="厨房 ZH")
-    product.__class__.objects.filter(pk=product.pk).update(name_en="Kettle EN", name_zh_hans="水壶 ZH")
+    product.__class__.objects.filter(pk=product.pk).update(
+        name_en="Kettle EN", name_zh_hans="水壶 ZH"
+    )
     for url in ["/", f"/c/{category.slug}/", "/search/"]:
         english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
         chinese = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
@@ -96,3 +96,27 @@ def test_a_fragment_cached_in_one_language_is_not_served_in_the_other(make_produ
         assert "水壶 ZH" in chinese and "Kettle EN" not in chinese, url
         again = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
         assert "Kettle EN" in again and "水壶 ZH" not in again, url
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "preview",
+    [
+        "garbage",
+        "9999-99-99",
+        "2026-13-01T99:99",
+        "2026-02-30",
+        "2026-02-30T10:00",
+        "2026-01-01T25:00",
+        "2026-01-01T10:00+99:00",
+        "0001-01-01",
+        "9999-12-31T23:59:59",
+        "\x00",
+        "1" * 5000,
+    ],
+)
+def test_a_staff_preview_of_a_malformed_or_extreme_moment_is_the_live_page(staff, client, preview):
+    client.force_login(staff)
+    response = client.get("/", {"preview": preview})
+    assert response.status_code == 200
+    assert response.context["preview_at"] is None

@@ -101,3 +101,44 @@ def test_cart_and_checkout_totals_equal_the_placed_order_to_the_cent(
     order = Order.objects.get()
     assert order.discount_amount > 0
     assert in_cart == at_checkout == order.total
+
+
+ODD_QUANTITIES = [
+    "0",
+    "-1",
+    str(10**30),
+    "1e3",
+    "NaN",
+    "Infinity",
+    "1.5",
+    "",
+    "x" * 10000,
+    "9" * 5000,
+]
+
+
+@pytest.mark.parametrize("quantity", ODD_QUANTITIES)
+def test_an_odd_quantity_changes_no_cart_line(shopper, variant, quantity):
+    from orders.models import CartItem
+
+    item = CartItem.objects.get()
+    assert (
+        shopper.post("/cart/add/", {"variant_id": variant.pk, "quantity": quantity}).status_code
+        == 302
+    )
+    assert shopper.post(f"/cart/items/{item.pk}/", {"quantity": quantity}).status_code == 302
+    assert list(CartItem.objects.values_list("quantity", flat=True)) == [1]
+
+
+@pytest.mark.parametrize("variant_id", ["0", "-1", str(10**30), "9" * 5000, "1e3", "١"])
+def test_an_odd_variant_id_adds_nothing(shopper, variant_id):
+    from orders.models import CartItem
+
+    assert shopper.post("/cart/add/", {"variant_id": variant_id, "quantity": 1}).status_code == 302
+    assert CartItem.objects.count() == 1
+
+
+def test_a_10000_character_coupon_code_is_refused_and_not_kept(shopper):
+    response = shopper.post("/cart/coupon/", {"coupon_code": "C" * 10000})
+    assert response.status_code == 302
+    assert "cart_coupon" not in shopper.session
