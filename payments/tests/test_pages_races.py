@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from orders.models import Order, OrderEvent
+from orders.models import CartItem, Order, OrderEvent
 from orders.tests.helpers import ADDRESS, stock_of
 from payments.models import Payment
 
@@ -111,3 +111,28 @@ def test_cancel_pressed_while_the_sandbox_pay_is_pressed_ends_consistent(attempt
         assert payment.status == Payment.Status.SUCCEEDED and payment.applied
         assert stock.quantity_allocated == 1
     assert statuses[-1] == order.status
+
+
+@pytest.mark.parametrize("attempt", range(4))
+def test_add_to_cart_racing_place_order_loses_nothing(attempt, user, make_variant):
+    first, second = make_variant(price="20.00", stock=5), make_variant(price="30.00", stock=5)
+    shopper = _shopper(user)
+    shopper.post("/cart/add/", {"variant_id": first.pk, "quantity": 1})
+    other_tab = Client()
+    other_tab.force_login(user)
+    form = {"address_id": "new", **ADDRESS, "payment_method": "sandbox"}
+    results = race(
+        lambda: shopper.post("/checkout/", form),
+        lambda: other_tab.post("/cart/add/", {"variant_id": second.pk, "quantity": 2}),
+    )
+    assert all(getattr(r, "status_code", 500) in (302, 400) for r in results), results
+    order = Order.objects.get()
+    ordered = dict(order.lines.values_list("variant_id", "quantity"))
+    in_cart = dict(CartItem.objects.filter(cart__user=user).values_list("variant_id", "quantity"))
+    # The second variant is in the order or still in the cart, never both and never lost.
+    assert ordered.get(first.pk) == 1 and first.pk not in in_cart
+    assert (ordered.get(second.pk, 0), in_cart.get(second.pk, 0)) in ((2, 0), (0, 2))
+    assert stock_of(first).quantity_allocated == 1
+    assert stock_of(second).quantity_allocated == ordered.get(second.pk, 0)
+    expected = sum(line.unit_price * line.quantity for line in order.lines.all())
+    assert order.subtotal == expected
