@@ -256,6 +256,10 @@ class ProductImage(models.Model):
         return self.alt_text or self.image.name or ""
 
 
+# The longest review body a shopper may write, on the API and on the product page alike.
+REVIEW_BODY_MAX_LENGTH = 5000
+
+
 class Review(models.Model):
     """A buyer's review. Who may write one is decided in catalog.services (delivered orders only)."""
 

@@ -120,3 +120,19 @@ def test_a_staff_preview_of_a_malformed_or_extreme_moment_is_the_live_page(staff
     response = client.get("/", {"preview": preview})
     assert response.status_code == 200
     assert response.context["preview_at"] is None
+
+
+@pytest.mark.django_db
+def test_a_review_longer_than_the_api_allows_is_refused_on_the_page_too(make_product, user, client):
+    from catalog.models import Review
+    from catalog.tests.conftest import deliver
+
+    product = make_product(name="Kettle", stock=3)
+    deliver(user, product)
+    client.force_login(user)
+    url = f"/p/{product.slug}/review/"
+    response = client.post(url, {"rating": 5, "body": "x" * 100_000})
+    assert response.status_code == 302
+    assert not Review.objects.exists()
+    client.post(url, {"rating": 5, "body": "x" * 5000})
+    assert Review.objects.get().body == "x" * 5000
