@@ -136,3 +136,30 @@ def test_a_review_longer_than_the_api_allows_is_refused_on_the_page_too(make_pro
     assert not Review.objects.exists()
     client.post(url, {"rating": 5, "body": "x" * 5000})
     assert Review.objects.get().body == "x" * 5000
+
+
+@pytest.mark.django_db
+def test_personal_and_preview_content_never_reaches_another_visitors_cached_home(
+    make_product, staff, user, client
+):
+    from datetime import timedelta
+
+    from django.test import Client
+    from django.utils import timezone
+
+    from catalog.tests.factories import BannerFactory
+
+    make_product(name="Kettle", stock=3)
+    tomorrow = timezone.now() + timedelta(days=1)
+    BannerFactory(title="Tomorrow's secret sale", starts_at=tomorrow)
+    client.force_login(staff)
+    preview = client.get("/", {"preview": (tomorrow + timedelta(hours=1)).isoformat()})
+    assert "Tomorrow&#x27;s secret sale" in preview.content.decode()
+    shopper = Client()
+    shopper.force_login(user)
+    mine = shopper.get("/").content.decode()
+    guest = Client().get("/").content.decode()
+    for body in (mine, guest):
+        assert "secret sale" not in body
+    assert user.get_username() in mine and user.get_username() not in guest
+    assert staff.get_username() not in guest and staff.get_username() not in mine
