@@ -83,3 +83,28 @@ def test_a_get_of_a_state_changing_address_changes_nothing(user, world):
         response = client.get(url, data)
         assert response.status_code in (200, 302, 405), url
     assert _snapshot() == before
+
+
+def test_a_forged_press_on_the_sandbox_page_is_refused(user, world, settings):
+    from payments.models import Payment
+
+    settings.PAYMENT_GATEWAYS_ENABLED = ["sandbox"]
+    client = Client()
+    client.force_login(user)
+    assert (
+        client.post(f"/orders/{world['number']}/pay/", {"payment_method": "sandbox"}).status_code
+        == 302
+    )
+    payment = Payment.objects.get()
+    forger = Client(enforce_csrf_checks=True)
+    for action in ("pay", "fail"):
+        response = forger.post(f"/payments/sandbox/{payment.out_trade_no}/", {"action": action})
+        assert response.status_code == 403
+        assert (
+            Client()
+            .get(f"/payments/sandbox/{payment.out_trade_no}/", {"action": action})
+            .status_code
+            == 200
+        )
+    payment.refresh_from_db()
+    assert payment.status in Payment.OPEN
