@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from catalog.models import REVIEW_BODY_MAX_LENGTH
+
 # The sort menu of the listing pages: the API's `ordering` values, in the order shown. The empty
 # value is the default (relevance for a search, newest first otherwise).
 ORDERING_CHOICES = [
@@ -24,4 +26,8 @@ class ReviewForm(forms.Form):
         label=_("Rating"), choices=RATING_CHOICES, coerce=int, initial=5
     )
     title = forms.CharField(label=_("Title"), max_length=200, required=False)
-    body = forms.CharField(label=_("Your review"), widget=forms.Textarea(attrs={"rows": 4}))
+    body = forms.CharField(
+        label=_("Your review"),
+        max_length=REVIEW_BODY_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )

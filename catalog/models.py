@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.manager import MultilingualManager
 
@@ -255,6 +256,10 @@ class ProductImage(models.Model):
         return self.alt_text or self.image.name or ""
 
 
+# The longest review body a shopper may write, on the API and on the product page alike.
+REVIEW_BODY_MAX_LENGTH = 5000
+
+
 class Review(models.Model):
     """A buyer's review. Who may write one is decided in catalog.services (delivered orders only)."""
 
@@ -296,9 +301,14 @@ class Review(models.Model):
 
 def validate_link(value: str) -> None:
     """A banner leads to a path of this shop (`/c/phones/`) or to an http(s) URL, nothing else (no
-    `javascript:`, no protocol-relative `//host` that would look like a path)."""
-    if value.startswith("/") and not value.startswith("//"):
-        return
+    `javascript:`, no protocol-relative `//host` that would look like a path, nor `/\\host` or
+    `/<tab>/host` that browsers read as one)."""
+    if value.startswith("/"):
+        if url_has_allowed_host_and_scheme(value, allowed_hosts=None) and not any(
+            ch in value for ch in "\\\t\r\n"
+        ):
+            return
+        raise ValidationError(_("Enter a path of this shop or an http(s) address."), code="invalid")
     URLValidator(schemes=["http", "https"])(value)
 
 

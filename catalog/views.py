@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import suppress
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -48,6 +48,7 @@ REVIEWS_SHOWN = 20
 
 
 HOME_LIST_LENGTH = 8
+PREVIEW_RANGE = timedelta(days=366 * 100)
 
 
 def _preview_moment(request) -> datetime | None:
@@ -57,14 +58,21 @@ def _preview_moment(request) -> datetime | None:
     user = request.user
     if not raw or not (user.is_authenticated and user.is_active and user.is_staff):
         return None
-    moment = parse_datetime(raw)
-    if moment is None:
-        day = parse_date(raw)
-        if day is None:
-            return None
-        moment = datetime(day.year, day.month, day.day)
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
+    try:
+        # parse_* raise ValueError on a well-formed but impossible value ("2026-02-30", "+99:00").
+        moment = parse_datetime(raw)
+        if moment is None:
+            day = parse_date(raw)
+            if day is None:
+                return None
+            moment = datetime(day.year, day.month, day.day)
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+    except (ValueError, OverflowError):
+        return None
+    # A preview far away (year 1, year 9999) would overflow the schedule arithmetic: live page.
+    if abs(moment - timezone.now()) > PREVIEW_RANGE:
+        return None
     return moment
 
 

@@ -68,6 +68,12 @@ def _line_name(product: str, variant: str) -> str:
     return f"{product} – {variant}" if variant and variant != product else product
 
 
+def _posted(request: HttpRequest, name: str, limit: int) -> str:
+    """A typed text field as the services may store it: NUL bytes dropped (PostgreSQL refuses them
+    in text columns; forms.CharField drops them the same way), trimmed and cut to `limit`."""
+    return (request.POST.get(name) or "").replace("\x00", "").strip()[:limit]
+
+
 def _safe_next(request: HttpRequest) -> str | None:
     target = request.POST.get("next") or request.GET.get("next")
     if target and url_has_allowed_host_and_scheme(
@@ -198,7 +204,7 @@ def cart_item_remove(request: HttpRequest, item_id: int) -> HttpResponse:
 def cart_coupon(request: HttpRequest) -> HttpResponse:
     """Remember a coupon code for this cart (checkout applies it); an empty code or `remove`
     forgets it. A code that does not apply is said at once and not kept."""
-    code = (request.POST.get("coupon_code") or "").strip()[:64]
+    code = _posted(request, "coupon_code", 64)
     if not code or "remove" in request.POST:
         request.session.pop(COUPON_SESSION_KEY, None)
         messages.info(request, _("Coupon removed."))
@@ -263,7 +269,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
         context = _checkout_context(request, view, coupon_code=coupon_code, key=uuid.uuid4().hex)
         return render(request, "orders/checkout.html", context)
 
-    coupon_code = (request.POST.get("coupon_code") or "").strip()[:64]
+    coupon_code = _posted(request, "coupon_code", 64)
     key = (request.POST.get("idempotency_key") or "").strip() or uuid.uuid4().hex
     if request.POST.get("action") == "apply":
         request.session[COUPON_SESSION_KEY] = coupon_code
@@ -281,7 +287,8 @@ def checkout(request: HttpRequest) -> HttpResponse:
             shipping_address = dict(address_form.cleaned_data)
         else:
             error = _("Please complete the shipping address.")
-    elif chosen.isdigit():
+    elif chosen.isascii() and chosen.isdigit() and len(chosen) <= 19:
+        # ASCII digits only: "²".isdigit() is true but int() refuses it; 19 digits hold any id.
         address_id = int(chosen)
     else:
         error = _("Choose a shipping address.")
@@ -294,7 +301,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
                 shipping_address=shipping_address,
                 coupon_code=coupon_code,
                 payment_method=request.POST.get("payment_method") or "",
-                notes=(request.POST.get("notes") or "")[:500],
+                notes=_posted(request, "notes", 500),
                 idempotency_key=key,
             )
         except IdempotencyKeyReused as exc:

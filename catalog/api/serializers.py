@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from catalog import services
 from catalog.models import (
+    REVIEW_BODY_MAX_LENGTH,
     Banner,
     Brand,
     Category,
@@ -350,7 +351,6 @@ class HomeSerializer(serializers.Serializer):
 
 
 # A review is read on a product page; an essay longer than this is abuse, not a review.
-REVIEW_BODY_MAX_LENGTH = 5000
 
 
 class ReviewSerializer(serializers.ModelSerializer):
