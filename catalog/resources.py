@@ -23,6 +23,7 @@ from import_export import fields, resources, widgets
 from catalog import services
 from catalog.models import Brand, Category, ProductVariant
 from core.exceptions import DomainError
+from core.spreadsheets import FormulaSafeResourceMixin
 
 TRUE_WORDS = {"1", "true", "yes", "y", "是", "on"}
 FALSE_WORDS = {"0", "false", "no", "n", "否", "off"}
@@ -63,7 +64,7 @@ def parse_price(value: str) -> Decimal | None:
     return amount
 
 
-class ServiceImportResource(resources.ModelResource):
+class ServiceImportResource(FormulaSafeResourceMixin, resources.ModelResource):
     """A ModelResource whose rows are parsed by `parse_row` and written by `write_row` (a service),
     instead of import-export setting attributes and calling save(). Always in one transaction,
     rolled back on any bad row."""

