@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
+from rest_framework_simplejwt.token_blacklist.admin import OutstandingTokenAdmin
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from accounts import services
 from accounts.forms import UserPasswordSetForm
@@ -146,3 +148,19 @@ class AddressAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for address in queryset.select_related("user"):
             services.address_delete(address.user, address_id=address.pk)
+
+
+class TokenHiddenOutstandingTokenAdmin(OutstandingTokenAdmin):
+    """simplejwt's outstanding-token admin without the token itself: its change page showed each
+    live refresh token in full, so anyone who may view the table (every staff member) could copy
+    a superuser's and act as them through the API. jti, user and dates say all a person needs
+    (revoke with the user's password change or the logout endpoint)."""
+
+    fields = ("jti", "user", "created_at", "expires_at")
+
+    def get_readonly_fields(self, request, obj=None):
+        return list(self.fields)
+
+
+admin.site.unregister(OutstandingToken)
+admin.site.register(OutstandingToken, TokenHiddenOutstandingTokenAdmin)
