@@ -1,0 +1,49 @@
+"""Catalogue import: rows an outsider's file may hold are reported as bad rows, in words."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from catalog.models import Product, ProductVariant
+from catalog.tests.factories import CategoryFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = "/admin/catalog/productvariant/import/"
+HEAD = "sku,product_slug,product_name,category,price\n"
+
+
+def preview(user, text):
+    client = Client()
+    client.force_login(user)
+    upload = SimpleUploadedFile("import.csv", text.encode("utf-8"), content_type="text/csv")
+    response = client.post(URL, {"format": "0", "import_file": upload, "resource": "0"})
+    assert response.status_code == 200
+    return response
+
+
+@pytest.mark.parametrize("price", ["1e400", "-1e400", "1E+30", "9" * 40 + ".5"])
+def test_a_huge_price_is_a_bad_row_with_a_message(staff, price):
+    CategoryFactory(slug="kettles")
+    response = preview(staff, f"{HEAD}K-1,kettle,Kettle,kettles,{price}\n")
+    result = response.context["result"]
+    assert not result.has_errors()  # no exception caught as a "row error" (a traceback)
+    assert [row.number for row in result.invalid_rows] == [1]
+    assert "Not a price" in response.content.decode() or "at most" in response.content.decode()
+    assert not ProductVariant.objects.exists()
+
+
+def test_the_same_sku_twice_in_one_file_is_reported(staff):
+    """Two rows for one SKU: the second would silently overwrite the first (a new price the
+    merchant never sees in the preview); both rows name the same variant, so the file is refused."""
+    CategoryFactory(slug="kettles")
+    response = preview(
+        staff,
+        f"{HEAD}K-1,kettle,Kettle,kettles,10.00\nK-2,kettle,Kettle,kettles,12.00\n"
+        "K-1,kettle,Kettle,kettles,99.00\n",
+    )
+    result = response.context["result"]
+    assert [row.number for row in result.invalid_rows] == [3]
+    assert "K-1" in response.content.decode() and "row 1" in response.content.decode()
+    assert response.context.get("confirm_form") is None
+    assert not Product.objects.exists() and not ProductVariant.objects.exists()
