@@ -16,7 +16,7 @@ from import_export.admin import ExportMixin, ImportExportMixin
 
 from catalog.admin import ProductAdmin, ProductVariantAdmin
 from catalog.models import Product, ProductVariant
-from core.admin import EditedFieldsAdminMixin, edited_fields
+from core.admin import EditedFieldsAdminMixin, FilteredExportAdminMixin, edited_fields
 from core.exceptions import DomainError
 from core.spreadsheets import FormulaSafeResourceMixin
 from inventory import services
@@ -259,7 +259,9 @@ class LowStockFilter(admin.SimpleListFilter):
 
 
 @admin.register(Stock)
-class StockAdmin(ImportExportMixin, EditedFieldsAdminMixin, admin.ModelAdmin):
+class StockAdmin(
+    FilteredExportAdminMixin, ImportExportMixin, EditedFieldsAdminMixin, admin.ModelAdmin
+):
     """Stock rows, with import and export of on-hand per SKU per warehouse (inventory.resources:
     each imported row is a counted quantity set through stock_count_set, with its ledger row;
     all or nothing per file, previewed first)."""
@@ -388,7 +390,7 @@ class StockMovementResource(FormulaSafeResourceMixin, resources.ModelResource):
 
 
 @admin.register(StockMovement)
-class StockMovementAdmin(ExportMixin, ReadOnlyAdmin):
+class StockMovementAdmin(FilteredExportAdminMixin, ExportMixin, ReadOnlyAdmin):
     """The ledger, read-only; "Export" writes the filtered list as CSV or Excel."""
 
     resource_classes = [StockMovementResource]

@@ -6,6 +6,7 @@ from decimal import Decimal
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
@@ -15,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from core.admin import EditedFieldsAdminMixin
+from core.admin import EditedFieldsAdminMixin, bad_filter_redirect
 from core.exceptions import DomainError
 from core.spreadsheets import cell_neutralise
 from orders import services
@@ -294,8 +295,12 @@ class OrderAdmin(EditedFieldsAdminMixin, admin.ModelAdmin):
         """The list as filtered and searched on the changelist (the same query string), as CSV."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        changelist = self.get_changelist_instance(request)
-        return orders_csv_response(changelist.get_queryset(request))
+        try:
+            changelist = self.get_changelist_instance(request)
+            queryset = changelist.get_queryset(request)
+        except IncorrectLookupParameters:
+            return bad_filter_redirect(self, request)
+        return orders_csv_response(queryset)
 
 
 def _address_text(address):
