@@ -39,6 +39,7 @@ from catalog.models import (
 )
 from catalog.resources import VariantResource
 from core.admin import (
+    BoundedImportForm,
     EditedFieldsAdminMixin,
     FilteredExportAdminMixin,
     edited_fields,
@@ -218,6 +219,7 @@ class ProductVariantAdmin(
     catalog.services.variant_import."""
 
     resource_classes = [VariantResource]
+    import_form_class = BoundedImportForm
 
     def has_import_permission(self, request):
         return self.has_add_permission(request) and self.has_change_permission(request)

@@ -25,6 +25,10 @@ from catalog.models import Brand, Category, ProductVariant
 from core.exceptions import DomainError
 from core.spreadsheets import FormulaSafeResourceMixin
 
+# Rows of one file: each is checked (dry run), then written, in one request, tens of milliseconds a
+# row. A longer file is refused whole (split it); core.admin.BoundedImportForm caps the bytes.
+IMPORT_MAX_ROWS = 2000
+
 TRUE_WORDS = {"1", "true", "yes", "y", "是", "on"}
 FALSE_WORDS = {"0", "false", "no", "n", "否", "off"}
 
@@ -71,6 +75,14 @@ class ServiceImportResource(FormulaSafeResourceMixin, resources.ModelResource):
     rolled back on any bad row."""
 
     def import_data(self, dataset: Any, *args: Any, **kwargs: Any) -> Any:
+        if len(dataset) > IMPORT_MAX_ROWS:
+            result = self.get_result_class()()
+            message = _("The file has %(rows)d rows; at most %(max)d rows at a time.") % {
+                "rows": len(dataset),
+                "max": IMPORT_MAX_ROWS,
+            }
+            result.append_base_error(self.get_error_result_class()(ValueError(message)))
+            return result
         kwargs["use_transactions"] = True
         kwargs["rollback_on_validation_errors"] = True
         return super().import_data(dataset, *args, **kwargs)

@@ -20,6 +20,8 @@ from django.contrib.admin.views.main import ERROR_FLAG
 from django.db import models, transaction
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from import_export.forms import ImportForm
 
 if TYPE_CHECKING:
     # The mixin goes before a ModelAdmin in the bases: type-check its super() calls against one.
@@ -150,3 +152,22 @@ class FilteredExportAdminMixin(_AdminBase):
             return super().export_action(request)  # type: ignore[misc]
         except IncorrectLookupParameters:
             return bad_filter_redirect(self, request)
+
+
+# An import is checked (dry run) and written row by row in one request, tens of milliseconds a
+# row: a bigger file is refused before it is read (split it). catalog.resources also caps the rows.
+IMPORT_MAX_BYTES = 2 * 1024 * 1024
+
+
+class BoundedImportForm(ImportForm):
+    """django-import-export's import form with a size limit on the file."""
+
+    def clean_import_file(self) -> Any:
+        upload = self.cleaned_data["import_file"]
+        if upload is not None and upload.size is not None and upload.size > IMPORT_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is too large (at most %(mb)s MB): split it into smaller files.")
+                % {"mb": IMPORT_MAX_BYTES // (1024 * 1024)},
+                code="file_too_large",
+            )
+        return upload

@@ -16,7 +16,12 @@ from import_export.admin import ExportMixin, ImportExportMixin
 
 from catalog.admin import ProductAdmin, ProductVariantAdmin
 from catalog.models import Product, ProductVariant
-from core.admin import EditedFieldsAdminMixin, FilteredExportAdminMixin, edited_fields
+from core.admin import (
+    BoundedImportForm,
+    EditedFieldsAdminMixin,
+    FilteredExportAdminMixin,
+    edited_fields,
+)
 from core.exceptions import DomainError
 from core.spreadsheets import FormulaSafeResourceMixin
 from inventory import services
@@ -267,6 +272,7 @@ class StockAdmin(
     all or nothing per file, previewed first)."""
 
     resource_classes = [StockResource]
+    import_form_class = BoundedImportForm
     # Saving the threshold writes the threshold only: the quantities belong to the services, which
     # may have committed an allocation or an adjustment since the form was read.
     list_display = (

@@ -47,3 +47,30 @@ def test_the_same_sku_twice_in_one_file_is_reported(staff):
     assert "K-1" in response.content.decode() and "row 1" in response.content.decode()
     assert response.context.get("confirm_form") is None
     assert not Product.objects.exists() and not ProductVariant.objects.exists()
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(staff, settings):
+    """A 20 MB upload would be parsed and dry-run row by row inside one request (hours at tens of
+    milliseconds a row): refused at once, with the limit in words."""
+    from core.admin import IMPORT_MAX_BYTES
+
+    body = HEAD + "K-1,kettle,Kettle,kettles,10.00\n" * (IMPORT_MAX_BYTES // 30 + 10)
+    assert len(body) > IMPORT_MAX_BYTES
+    response = preview(staff, body)
+    assert response.context.get("result") is None
+    assert "too large" in response.content.decode()
+    assert not ProductVariant.objects.exists()
+
+
+def test_a_file_over_the_row_limit_is_refused_whole(staff, monkeypatch):
+    from catalog import resources
+
+    monkeypatch.setattr(resources, "IMPORT_MAX_ROWS", 3)
+    CategoryFactory(slug="kettles")
+    rows = "".join(f"K-{i},kettle,Kettle,kettles,10.00\n" for i in range(4))
+    response = preview(staff, HEAD + rows)
+    result = response.context["result"]
+    assert result.has_errors() and not result.rows
+    assert "at most 3 rows" in response.content.decode()
+    assert response.context.get("confirm_form") is None
+    assert not ProductVariant.objects.exists()
