@@ -157,6 +157,23 @@ class FilteredExportAdminMixin(_AdminBase):
 # An import is checked (dry run) and written row by row in one request, tens of milliseconds a
 # row: a bigger file is refused before it is read (split it). catalog.resources also caps the rows.
 IMPORT_MAX_BYTES = 2 * 1024 * 1024
+# An .xlsx or .ods is a zip whose reader loads the unpacked sheets: a zip bomb of a few hundred
+# kilobytes would unpack to gigabytes. Judged by the sizes in the zip's directory, not unpacked.
+IMPORT_MAX_UNPACKED_BYTES = 50 * 1024 * 1024
+
+
+def _unpacked_size(upload: Any) -> int | None:
+    """The total size the zip `upload` says its members unpack to; None when it is no zip."""
+    import zipfile
+
+    try:
+        upload.seek(0)
+        with zipfile.ZipFile(upload) as archive:
+            return sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None
+    finally:
+        upload.seek(0)
 
 
 class BoundedImportForm(ImportForm):
@@ -164,7 +181,11 @@ class BoundedImportForm(ImportForm):
 
     def clean_import_file(self) -> Any:
         upload = self.cleaned_data["import_file"]
-        if upload is not None and upload.size is not None and upload.size > IMPORT_MAX_BYTES:
+        if upload is None:
+            return upload
+        too_large = upload.size is not None and upload.size > IMPORT_MAX_BYTES
+        unpacked = None if too_large else _unpacked_size(upload)
+        if too_large or (unpacked is not None and unpacked > IMPORT_MAX_UNPACKED_BYTES):
             raise forms.ValidationError(
                 _("The file is too large (at most %(mb)s MB): split it into smaller files.")
                 % {"mb": IMPORT_MAX_BYTES // (1024 * 1024)},

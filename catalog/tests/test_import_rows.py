@@ -74,3 +74,29 @@ def test_a_file_over_the_row_limit_is_refused_whole(staff, monkeypatch):
     assert "at most 3 rows" in response.content.decode()
     assert response.context.get("confirm_form") is None
     assert not ProductVariant.objects.exists()
+
+
+def test_a_zip_bomb_spreadsheet_is_refused_before_it_is_unpacked(staff):
+    """An .xlsx is a zip: a small upload may unpack to gigabytes of XML that the reader would
+    load whole. Refused by its unpacked size, read from the zip's directory only."""
+    import io
+    import zipfile
+
+    from django.contrib import admin
+
+    from core.admin import IMPORT_MAX_UNPACKED_BYTES
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b" " * (IMPORT_MAX_UNPACKED_BYTES + 1))
+    body = buffer.getvalue()
+    formats = admin.site._registry[ProductVariant].get_import_formats()
+    xlsx = next(i for i, f in enumerate(formats) if f().get_title() == "xlsx")
+    client = Client()
+    client.force_login(staff)
+    upload = SimpleUploadedFile("bomb.xlsx", body)
+    response = client.post(URL, {"format": str(xlsx), "import_file": upload, "resource": "0"})
+    assert response.status_code == 200
+    assert response.context.get("result") is None
+    assert "too large" in response.content.decode()
