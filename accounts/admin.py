@@ -119,6 +119,32 @@ class AddressAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     autocomplete_fields = ["user"]
 
+    # A superuser's addresses are a superuser's matter too (as in UserAdmin): staff may view them,
+    # not change or delete one, nor add one for a superuser.
+    def _superuser_matter(self, request, obj) -> bool:
+        return obj is not None and obj.user.is_superuser and not request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return not self._superuser_matter(request, obj) and super().has_change_permission(
+            request, obj
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return not self._superuser_matter(request, obj) and super().has_delete_permission(
+            request, obj
+        )
+
+    def get_deleted_objects(self, objs, request):
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if not request.user.is_superuser and any(obj.user.is_superuser for obj in objs):
+            perms_needed = {*perms_needed, str(_("superuser"))}
+        return deleted, model_count, perms_needed, protected
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user" and not request.user.is_superuser:
+            kwargs["queryset"] = User.objects.filter(is_superuser=False)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def get_readonly_fields(self, request, obj=None):
         # An address stays with its user (address_update and the default rule work on one user's
         # addresses); a new one is entered for the other user instead.
