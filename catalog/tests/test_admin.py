@@ -274,7 +274,7 @@ def test_variant_export_neutralises_formulae(staff, make_product, lead):
     import csv
     import io
 
-    import openpyxl
+    import openpyxl  # type: ignore[import-untyped]
 
     product = make_product(f"{lead}cmd|' /C calc'!A0", Decimal("12.50"))
     product.variants.update(name=f"{lead}1+1")
