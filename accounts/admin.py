@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
+from rest_framework_simplejwt.token_blacklist.admin import OutstandingTokenAdmin
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from accounts import services
 from accounts.forms import UserPasswordSetForm
@@ -117,6 +119,32 @@ class AddressAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     autocomplete_fields = ["user"]
 
+    # A superuser's addresses are a superuser's matter too (as in UserAdmin): staff may view them,
+    # not change or delete one, nor add one for a superuser.
+    def _superuser_matter(self, request, obj) -> bool:
+        return obj is not None and obj.user.is_superuser and not request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return not self._superuser_matter(request, obj) and super().has_change_permission(
+            request, obj
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return not self._superuser_matter(request, obj) and super().has_delete_permission(
+            request, obj
+        )
+
+    def get_deleted_objects(self, objs, request):
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if not request.user.is_superuser and any(obj.user.is_superuser for obj in objs):
+            perms_needed = {*perms_needed, str(_("superuser"))}
+        return deleted, model_count, perms_needed, protected
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user" and not request.user.is_superuser:
+            kwargs["queryset"] = User.objects.filter(is_superuser=False)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def get_readonly_fields(self, request, obj=None):
         # An address stays with its user (address_update and the default rule work on one user's
         # addresses); a new one is entered for the other user instead.
@@ -146,3 +174,19 @@ class AddressAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for address in queryset.select_related("user"):
             services.address_delete(address.user, address_id=address.pk)
+
+
+class TokenHiddenOutstandingTokenAdmin(OutstandingTokenAdmin):
+    """simplejwt's outstanding-token admin without the token itself: its change page showed each
+    live refresh token in full, so anyone who may view the table (every staff member) could copy
+    a superuser's and act as them through the API. jti, user and dates say all a person needs
+    (revoke with the user's password change or the logout endpoint)."""
+
+    fields = ("jti", "user", "created_at", "expires_at")
+
+    def get_readonly_fields(self, request, obj=None):
+        return list(self.fields)
+
+
+admin.site.unregister(OutstandingToken)
+admin.site.register(OutstandingToken, TokenHiddenOutstandingTokenAdmin)

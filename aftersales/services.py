@@ -551,8 +551,14 @@ def aftersales_refund_settle(request: AfterSalesRequest) -> AfterSalesRequest:
 # --- the Beat task's work ----------------------------------------------------------------------------
 
 
+def _paid_back_in_full(request: AfterSalesRequest) -> bool:
+    order = Order.objects.only("total", "refunded_amount").get(pk=request.order_id)
+    return order.total > 0 and order.refunded_amount >= order.total
+
+
 def aftersales_sweep(*, now: Any = None) -> dict[str, int]:
-    """Auto-approve (and pay back) refund-only requests left untouched for AFTER_SALES_AUTO_DAYS,
+    """Auto-approve (and pay back) refund-only requests left untouched for AFTER_SALES_AUTO_DAYS
+    (rejected instead when staff already paid the whole order back),
     close approved returns not sent back within AFTER_SALES_AUTO_DAYS, and finish requests whose
     pending gateway refund settled. Each request in its own transactions; one failure is logged."""
     now = now or timezone.now()
@@ -564,6 +570,14 @@ def aftersales_sweep(*, now: Any = None) -> dict[str, int]:
     ).order_by("pk")
     for request in stale_refund_only:
         try:
+            if _paid_back_in_full(request):
+                # Staff refunded the whole order meanwhile: approving would leave a request
+                # that can never be paid, open for good.
+                aftersales_request_reject(
+                    request, actor=None, note=_("The order was already paid back in full.")
+                )
+                done["rejected"] += 1
+                continue
             request = aftersales_request_approve(request, actor=None, note=auto_note)
             done["approved"] += 1
             aftersales_request_refund(request, actor=None)

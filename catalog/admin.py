@@ -38,7 +38,13 @@ from catalog.models import (
     Review,
 )
 from catalog.resources import VariantResource
-from core.admin import EditedFieldsAdminMixin, edited_fields, save_edited
+from core.admin import (
+    BoundedImportForm,
+    EditedFieldsAdminMixin,
+    FilteredExportAdminMixin,
+    edited_fields,
+    save_edited,
+)
 from core.exceptions import DomainError
 
 
@@ -200,7 +206,9 @@ class VariantInline(TranslationTabularInline):
 
 
 @admin.register(ProductVariant)
-class ProductVariantAdmin(ImportExportMixin, EditedFieldsAdminMixin, TranslationAdmin):
+class ProductVariantAdmin(
+    FilteredExportAdminMixin, ImportExportMixin, EditedFieldsAdminMixin, TranslationAdmin
+):
     """A variant with its stock per warehouse (read-only here: stock changes go through
     Inventory › Stock › “Adjust stock”, so every change has a ledger row). The stock rows are an
     inline of inventory (inventory.admin re-registers this admin with it: catalog sits below
@@ -211,6 +219,7 @@ class ProductVariantAdmin(ImportExportMixin, EditedFieldsAdminMixin, Translation
     catalog.services.variant_import."""
 
     resource_classes = [VariantResource]
+    import_form_class = BoundedImportForm
 
     def has_import_permission(self, request):
         return self.has_add_permission(request) and self.has_change_permission(request)

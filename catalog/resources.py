@@ -23,6 +23,11 @@ from import_export import fields, resources, widgets
 from catalog import services
 from catalog.models import Brand, Category, ProductVariant
 from core.exceptions import DomainError
+from core.spreadsheets import FormulaSafeResourceMixin
+
+# Rows of one file: each is checked (dry run), then written, in one request, tens of milliseconds a
+# row. A longer file is refused whole (split it); core.admin.BoundedImportForm caps the bytes.
+IMPORT_MAX_ROWS = 2000
 
 TRUE_WORDS = {"1", "true", "yes", "y", "是", "on"}
 FALSE_WORDS = {"0", "false", "no", "n", "否", "off"}
@@ -56,28 +61,62 @@ def parse_price(value: str) -> Decimal | None:
         return None
     try:
         amount = Decimal(text)
+        # quantize raises InvalidOperation past the context's 28 digits (1e400): a bad row too.
+        if not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.01")):
+            raise ValueError(text)
     except InvalidOperation:
         raise ValueError(text) from None
-    if not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.01")):
-        raise ValueError(text)
     return amount
 
 
-class ServiceImportResource(resources.ModelResource):
+class ServiceImportResource(FormulaSafeResourceMixin, resources.ModelResource):
     """A ModelResource whose rows are parsed by `parse_row` and written by `write_row` (a service),
     instead of import-export setting attributes and calling save(). Always in one transaction,
     rolled back on any bad row."""
 
     def import_data(self, dataset: Any, *args: Any, **kwargs: Any) -> Any:
+        if len(dataset) > IMPORT_MAX_ROWS:
+            result = self.get_result_class()()
+            message = _("The file has %(rows)d rows; at most %(max)d rows at a time.") % {
+                "rows": len(dataset),
+                "max": IMPORT_MAX_ROWS,
+            }
+            result.append_base_error(self.get_error_result_class()(ValueError(message)))
+            return result
         kwargs["use_transactions"] = True
         kwargs["rollback_on_validation_errors"] = True
         return super().import_data(dataset, *args, **kwargs)
 
+    def before_import(self, dataset: Any, **kwargs: Any) -> None:
+        super().before_import(dataset, **kwargs)
+        self._rows_seen: dict[tuple[str, ...], int] = {}
+
     def import_instance(self, instance: Any, row: Any, **kwargs: Any) -> None:
         errors: dict[str, list[str]] = {}
         instance._import_data = self.parse_row(row, errors, instance=instance)
+        self._check_repeated(row, errors, kwargs.get("row_number"))
         if errors:
             raise ValidationError(errors)
+
+    def _check_repeated(
+        self, row: dict[str, Any], errors: dict[str, list[str]], number: int | None
+    ) -> None:
+        """Two rows naming the same record (an SKU, an SKU in a warehouse): the later one would
+        overwrite the earlier without the preview saying so. The later row is a bad row."""
+        columns = [self.fields[name].column_name for name in self._meta.import_id_fields]
+        key = tuple(_text(row, column) for column in columns)
+        if not all(key):
+            return
+        seen = getattr(self, "_rows_seen", None)
+        if seen is None:
+            seen = self._rows_seen = {}
+        if key in seen:
+            errors.setdefault(columns[0], []).append(
+                _("%(key)s is already in row %(row)s of this file.")
+                % {"key": " / ".join(key), "row": seen[key]}
+            )
+        else:
+            seen[key] = number if number is not None else len(seen) + 1
 
     def validate_instance(
         self, instance: Any, import_validation_errors: Any = None, **kw: Any

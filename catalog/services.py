@@ -434,6 +434,13 @@ def variants_reprice(
     now = timezone.now()
     for variant in variants:
         new_price = repriced(variant.price, change)
+        if variant.price > 0 and new_price <= 0:
+            # Above -100 % yet rounded to the cent: 0.01 - 60 % is 0.004, 0.00. Never free.
+            raise PriceChangeInvalid(
+                _("%(sku)s would cost %(price)s: a price cut never makes goods free.")
+                % {"sku": variant.sku, "price": new_price},
+                extra={"field": "percent", "sku": variant.sku},
+            )
         if unit_price_too_large(new_price):
             raise AmountTooLarge(
                 _("%(sku)s would cost %(price)s; a price may be at most %(max)s.")

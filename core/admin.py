@@ -15,8 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ERROR_FLAG
 from django.db import models, transaction
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from import_export.forms import ImportForm
 
 if TYPE_CHECKING:
     # The mixin goes before a ModelAdmin in the bases: type-check its super() calls against one.
@@ -124,3 +129,66 @@ class EditedFieldsAdminMixin(_AdminBase):
 
 class EditedFieldsModelAdmin(EditedFieldsAdminMixin, _AnyModelAdmin):
     pass
+
+
+def bad_filter_redirect(model_admin: Any, request: HttpRequest) -> HttpResponseRedirect:
+    """Where the changelist itself sends a query string it cannot apply: the list with ?e=1
+    ("invalid lookup"), a redirect rather than a 500."""
+    opts = model_admin.model._meta
+    url = reverse(
+        f"{model_admin.admin_site.name}:{opts.app_label}_{opts.model_name}_changelist",
+        current_app=model_admin.admin_site.name,
+    )
+    return HttpResponseRedirect(f"{url}?{ERROR_FLAG}=1")
+
+
+class FilteredExportAdminMixin(_AdminBase):
+    """For django-import-export's export view, which keeps the changelist's filters from the
+    query string: a filter the list refuses (an unknown field, a date that is no date) raised
+    IncorrectLookupParameters out of the view, a 500. It is refused as the list refuses it."""
+
+    def export_action(self, request: HttpRequest) -> Any:
+        try:
+            return super().export_action(request)  # type: ignore[misc]
+        except IncorrectLookupParameters:
+            return bad_filter_redirect(self, request)
+
+
+# An import is checked (dry run) and written row by row in one request, tens of milliseconds a
+# row: a bigger file is refused before it is read (split it). catalog.resources also caps the rows.
+IMPORT_MAX_BYTES = 2 * 1024 * 1024
+# An .xlsx or .ods is a zip whose reader loads the unpacked sheets: a zip bomb of a few hundred
+# kilobytes would unpack to gigabytes. Judged by the sizes in the zip's directory, not unpacked.
+IMPORT_MAX_UNPACKED_BYTES = 50 * 1024 * 1024
+
+
+def _unpacked_size(upload: Any) -> int | None:
+    """The total size the zip `upload` says its members unpack to; None when it is no zip."""
+    import zipfile
+
+    try:
+        upload.seek(0)
+        with zipfile.ZipFile(upload) as archive:
+            return sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None
+    finally:
+        upload.seek(0)
+
+
+class BoundedImportForm(ImportForm):
+    """django-import-export's import form with a size limit on the file."""
+
+    def clean_import_file(self) -> Any:
+        upload = self.cleaned_data["import_file"]
+        if upload is None:
+            return upload
+        too_large = upload.size is not None and upload.size > IMPORT_MAX_BYTES
+        unpacked = None if too_large else _unpacked_size(upload)
+        if too_large or (unpacked is not None and unpacked > IMPORT_MAX_UNPACKED_BYTES):
+            raise forms.ValidationError(
+                _("The file is too large (at most %(mb)s MB): split it into smaller files.")
+                % {"mb": IMPORT_MAX_BYTES // (1024 * 1024)},
+                code="file_too_large",
+            )
+        return upload

@@ -16,8 +16,14 @@ from import_export.admin import ExportMixin, ImportExportMixin
 
 from catalog.admin import ProductAdmin, ProductVariantAdmin
 from catalog.models import Product, ProductVariant
-from core.admin import EditedFieldsAdminMixin, edited_fields
+from core.admin import (
+    BoundedImportForm,
+    EditedFieldsAdminMixin,
+    FilteredExportAdminMixin,
+    edited_fields,
+)
 from core.exceptions import DomainError
+from core.spreadsheets import FormulaSafeResourceMixin
 from inventory import services
 from inventory.exceptions import InvalidStockChange
 from inventory.models import Allocation, Stock, StockAlert, StockMovement, Warehouse
@@ -258,12 +264,15 @@ class LowStockFilter(admin.SimpleListFilter):
 
 
 @admin.register(Stock)
-class StockAdmin(ImportExportMixin, EditedFieldsAdminMixin, admin.ModelAdmin):
+class StockAdmin(
+    FilteredExportAdminMixin, ImportExportMixin, EditedFieldsAdminMixin, admin.ModelAdmin
+):
     """Stock rows, with import and export of on-hand per SKU per warehouse (inventory.resources:
     each imported row is a counted quantity set through stock_count_set, with its ledger row;
     all or nothing per file, previewed first)."""
 
     resource_classes = [StockResource]
+    import_form_class = BoundedImportForm
     # Saving the threshold writes the threshold only: the quantities belong to the services, which
     # may have committed an allocation or an adjustment since the form was read.
     list_display = (
@@ -361,7 +370,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class StockMovementResource(resources.ModelResource):
+class StockMovementResource(FormulaSafeResourceMixin, resources.ModelResource):
     sku = ie_fields.Field(attribute="stock__variant__sku", column_name="sku")
     warehouse = ie_fields.Field(attribute="stock__warehouse__code", column_name="warehouse")
     user = ie_fields.Field(attribute="user__username", column_name="user")
@@ -387,7 +396,7 @@ class StockMovementResource(resources.ModelResource):
 
 
 @admin.register(StockMovement)
-class StockMovementAdmin(ExportMixin, ReadOnlyAdmin):
+class StockMovementAdmin(FilteredExportAdminMixin, ExportMixin, ReadOnlyAdmin):
     """The ledger, read-only; "Export" writes the filtered list as CSV or Excel."""
 
     resource_classes = [StockMovementResource]

@@ -6,6 +6,7 @@ from decimal import Decimal
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
@@ -15,8 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from core.admin import EditedFieldsAdminMixin
+from core.admin import EditedFieldsAdminMixin, bad_filter_redirect
 from core.exceptions import DomainError
+from core.spreadsheets import cell_neutralise
 from orders import services
 from orders.models import Cart, CartItem, Order, OrderEvent, OrderLine, Shipment
 from orders.permissions import user_may_refund
@@ -293,8 +295,12 @@ class OrderAdmin(EditedFieldsAdminMixin, admin.ModelAdmin):
         """The list as filtered and searched on the changelist (the same query string), as CSV."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        changelist = self.get_changelist_instance(request)
-        return orders_csv_response(changelist.get_queryset(request))
+        try:
+            changelist = self.get_changelist_instance(request)
+            queryset = changelist.get_queryset(request)
+        except IncorrectLookupParameters:
+            return bad_filter_redirect(self, request)
+        return orders_csv_response(queryset)
 
 
 def _address_text(address):
@@ -312,26 +318,25 @@ def orders_csv_response(queryset):
     writer.writerow(CSV_FIELDS)
     for order in queryset.select_related("user").order_by("created_at", "pk").iterator(2000):
         address = order.shipping_address or {}
-        writer.writerow(
-            [
-                order.number,
-                timezone.localtime(order.created_at).isoformat(),
-                order.user.get_username(),
-                order.status,
-                order.payment_status,
-                order.payment_method,
-                order.subtotal,
-                order.discount_amount,
-                order.tax_amount,
-                order.shipping_amount,
-                order.total,
-                order.refunded_amount,
-                order.coupon_code,
-                address.get("full_name", ""),
-                address.get("phone", ""),
-                _address_text(address),
-            ]
-        )
+        row = [
+            order.number,
+            timezone.localtime(order.created_at).isoformat(),
+            order.user.get_username(),
+            order.status,
+            order.payment_status,
+            order.payment_method,
+            order.subtotal,
+            order.discount_amount,
+            order.tax_amount,
+            order.shipping_amount,
+            order.total,
+            order.refunded_amount,
+            order.coupon_code,
+            address.get("full_name", ""),
+            address.get("phone", ""),
+            _address_text(address),
+        ]
+        writer.writerow([cell_neutralise(value) for value in row])
     return response
 
 

@@ -42,6 +42,8 @@ PAID_STATUSES = (
     Order.PaymentStatus.PARTIALLY_REFUNDED,
     Order.PaymentStatus.REFUNDED,
 )
+# Orders whose goods count as sold (top products): paid, not all of it paid back.
+_SOLD_STATUSES = (Order.PaymentStatus.PAID, Order.PaymentStatus.PARTIALLY_REFUNDED)
 
 
 # --- Cart ---------------------------------------------------------------------------------------------
@@ -289,7 +291,8 @@ def top_products(*, start: date, end: date, limit: int = 5) -> list[dict[str, An
         OrderLine.objects.filter(
             order__created_at__gte=since,
             order__created_at__lt=until,
-            order__payment_status__in=PAID_STATUSES,
+            # An order paid back in full sold nothing (its revenue is 0 in order_statistics).
+            order__payment_status__in=_SOLD_STATUSES,
         )
         .exclude(order__status=Order.Status.CANCELLED)
         .values("product_id")

@@ -119,3 +119,42 @@ def test_two_staff_refunding_one_request_pay_once(paid_order, staff):
     order.refresh_from_db()
     assert request.status == "refunded"
     assert order.refunded_amount == Decimal("30.00")
+
+
+@pytest.mark.parametrize("repeat", range(2))
+def test_two_sweeps_and_a_staff_reject_at_once(paid_order, staff, repeat):
+    """The Beat sweep run twice at the same moment (two workers) while staff reject the same
+    stale refund-only request: one outcome wins under the request's lock; never two refunds,
+    never a refund of a rejected request."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    order = paid_order(("30.00", 2))
+    request = services.aftersales_request_create(
+        order.user,
+        order_number=order.number,
+        kind="refund_only",
+        lines=lines_of(order, 1),
+        reason="damaged",
+    )
+    AfterSalesRequest.objects.filter(pk=request.pk).update(
+        created_at=timezone.now() - timedelta(days=10)
+    )
+    results = race(
+        services.aftersales_sweep,
+        services.aftersales_sweep,
+        lambda: services.aftersales_request_reject(request, actor=staff, note="no"),
+    )
+    request.refresh_from_db()
+    order.refresh_from_db()
+    refunds = list(Refund.objects.exclude(status="failed"))
+    assert len(refunds) <= 1, results
+    if request.status == "rejected":
+        assert refunds == [] and order.refunded_amount == 0
+    else:
+        assert request.status == "refunded", results
+        assert [r.amount for r in refunds] == [Decimal("30.00")]
+        assert order.refunded_amount == Decimal("30.00")
+        assert getattr(results[2], "code", None) == "invalid_transition"
+    assert SandboxTrade.objects.get().refunded == order.refunded_amount

@@ -1,9 +1,10 @@
 from decimal import Decimal
 
 import pytest
+from django.contrib import admin
 from django.test import Client
 
-from catalog.models import Category, Product, Review
+from catalog.models import Category, Product, ProductVariant, Review
 from catalog.tests.conftest import deliver
 from catalog.tests.factories import BrandFactory, CategoryFactory
 
@@ -265,3 +266,35 @@ def test_review_hide_action_on_the_visible_filter_says_how_many_it_hid(staff, us
     )
     assert "1 review hidden." in [str(m) for m in response.context["messages"]]
     assert not Review.objects.get(pk=review.pk).is_visible
+
+
+@pytest.mark.parametrize("lead", ["=", "+", "-", "@"])
+def test_variant_export_neutralises_formulae(staff, make_product, lead):
+    """Product and variant names go out as text in CSV and Excel, never as a formula."""
+    import csv
+    import io
+
+    import openpyxl  # type: ignore[import-untyped]
+
+    product = make_product(f"{lead}cmd|' /C calc'!A0", Decimal("12.50"))
+    product.variants.update(name=f"{lead}1+1")
+    client = logged_in(staff)
+    columns = ("sku", "product_name", "name", "price")
+    data = {f"variantresource_{c}": "on" for c in columns}
+    response = client.post(
+        "/admin/catalog/productvariant/export/", {"format": "0", "resource": "0", **data}
+    )
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0]["product_name"] == f"'{lead}cmd|' /C calc'!A0"
+    assert rows[0]["name"] == f"'{lead}1+1"
+    assert rows[0]["price"] == "12.50"
+    formats = admin.site._registry[ProductVariant].get_export_formats()
+    xlsx = next(i for i, f in enumerate(formats) if f().get_title() == "xlsx")
+    response = client.post(
+        "/admin/catalog/productvariant/export/",
+        {"format": str(xlsx), "resource": "0", **data},
+    )
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    names = [cell.value for cell in sheet[2]]
+    assert f"'{lead}1+1" in names
+    assert all(not str(v).startswith(lead) for v in names if v is not None)

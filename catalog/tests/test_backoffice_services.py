@@ -90,3 +90,20 @@ def test_variant_import_needs_a_name_and_category_for_a_new_product():
         price=Decimal("1.00"),
     )
     assert created and variant.product.slug == "new" and variant.product.price == Decimal("1.00")
+
+
+@pytest.mark.parametrize("price,percent", [("0.01", "-60"), ("0.99", "-99.5"), ("0.04", "-90")])
+def test_variants_reprice_never_rounds_a_price_down_to_nothing(make_product, price, percent):
+    """A cut above -100 % is allowed because "a price never reaches 0 this way"; rounded to the
+    cent it did (0.01 - 60 % = 0.004 -> 0.00: the goods given away). Refused, all or nothing,
+    naming the SKU; a free item (0.00) stays free."""
+    normal = make_product("Normal", price="10.00")
+    cheap = make_product("Cheap", price=price)
+    free = make_product("Free", price="0.00")
+    with pytest.raises(PriceChangeInvalid) as caught:
+        services.variants_reprice([normal.pk, cheap.pk, free.pk], percent=percent)
+    assert cheap.variants.get().sku in str(caught.value.detail)
+    assert normal.variants.get().price == Decimal("10.00")
+    assert cheap.variants.get().price == Decimal(price)
+    assert services.variants_reprice([free.pk, normal.pk], percent=percent) == 1
+    assert free.variants.get().price == Decimal("0.00")

