@@ -31,7 +31,9 @@ def test_request_form_to_detail_page_in_a_browser(page, user, paid_order):
     quantity.send_keys("2")
     driver.find_element(By.CSS_SELECTOR, "input[name=kind][value=return_and_refund]").click()
     Select(driver.find_element(By.NAME, "reason")).select_by_value("damaged")
-    driver.find_element(By.NAME, "description").send_keys("Both cups arrived broken.")
+    driver.find_element(By.CSS_SELECTOR, "textarea[name=description]").send_keys(
+        "Both cups arrived broken."
+    )
     page.shot("aftersales-form")
     driver.find_element(By.CSS_SELECTOR, "[data-testid=aftersales-submit]").click()
     WebDriverWait(driver, 10).until(
