@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from difflib import SequenceMatcher
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.postgres.search import (
@@ -36,6 +36,7 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
@@ -282,6 +283,44 @@ def _primary_image_prefetch() -> Prefetch[str, QuerySet[ProductImage], str]:
         queryset=ProductImage.objects.filter(is_primary=True),
         to_attr="primary_images",
     )
+
+
+def with_primary_image(qs: QuerySet[Product]) -> QuerySet[Product]:
+    """`qs` with its primary image read in the same query (three correlated subqueries) instead of
+    a prefetch: for the small lists a page adds beside its main content (suggestions, recently
+    viewed), where the prefetch's extra query is what the page cannot afford. Call
+    primary_images_attach on the products read, which sets `primary_images` as the prefetch does.
+    """
+    primary = ProductImage.objects.filter(product_id=OuterRef("pk"), is_primary=True)
+    annotated: QuerySet[Product] = qs.prefetch_related(None).annotate(
+        primary_image_path=Subquery(primary.values("image")[:1]),
+        primary_thumbnail_path=Subquery(primary.values("thumbnail")[:1]),
+        primary_alt_text=Subquery(primary.values("alt_text")[:1]),
+    )
+    return annotated
+
+
+def primary_images_attach(products: Iterable[Any]) -> list[Any]:
+    """Set `primary_images` (a list of at most one unsaved ProductImage) on products read through
+    with_primary_image, so templates and serializers read them like the prefetched ones."""
+    out = []
+    for product in products:
+        path = getattr(product, "primary_image_path", None)
+        product.primary_images = (
+            [
+                ProductImage(
+                    product=product,
+                    image=path,
+                    thumbnail=getattr(product, "primary_thumbnail_path", None) or "",
+                    alt_text=getattr(product, "primary_alt_text", None) or "",
+                    is_primary=True,
+                )
+            ]
+            if path
+            else []
+        )
+        out.append(product)
+    return out
 
 
 def product_list(

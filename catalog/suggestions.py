@@ -22,6 +22,18 @@ if TYPE_CHECKING:
     from catalog.models import Product
 
 
+# A guest who only browses has no session: the product page gives them this cookie (random, no
+# database row), and recommendations reads the same name to find their history.
+VISITOR_COOKIE = "shop_visitor"
+VISITOR_COOKIE_AGE = 60 * 60 * 24 * 90
+_VISITOR_COOKIE_LENGTH = 32
+
+
+def visitor_cookie_valid(value: str) -> bool:
+    """What the product page sets: 32 lowercase hex characters."""
+    return len(value) == _VISITOR_COOKIE_LENGTH and all(c in "0123456789abcdef" for c in value)
+
+
 class BehaviourRecorder(Protocol):
     def __call__(
         self,

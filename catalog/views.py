@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from contextlib import suppress
 from datetime import datetime, timedelta
@@ -37,7 +38,11 @@ from catalog.listing import (
     listing,
 )
 from catalog.models import Category, Product
-from catalog.suggestions import suggestions_for_you
+from catalog.suggestions import (
+    VISITOR_COOKIE,
+    VISITOR_COOKIE_AGE,
+    suggestions_for_you,
+)
 from core import db
 from core.exceptions import DomainError
 
@@ -237,11 +242,20 @@ def search(request):
     return render(request, "catalog/search.html", context)
 
 
-def _visitor(request) -> str:
-    """A guest's identity for behaviour: the cart token the cart pages keep in the session (the name
-    orders.cart_session uses; catalog sits below orders), else the session key."""
+def _visitor(request) -> tuple[str, str]:
+    """A guest's identity for behaviour, and a new visitor cookie to set ("" if none): the cart
+    token the cart pages keep in the session (the name orders.cart_session uses; catalog sits
+    below orders), else the session key, else the visitor cookie. A guest who only browses has no
+    session: a random cookie (no database row) lets "recently viewed" work before any cart add."""
     session = request.session
-    return str(session.get(CART_TOKEN_SESSION_KEY) or session.session_key or "")
+    known = str(session.get(CART_TOKEN_SESSION_KEY) or session.session_key or "")
+    if known:
+        return known, ""
+    cookie = request.COOKIES.get(VISITOR_COOKIE, "")
+    if suggestions.visitor_cookie_valid(cookie):
+        return cookie, ""
+    fresh = secrets.token_hex(16)
+    return fresh, fresh
 
 
 def product_detail(request, slug: str):
@@ -267,11 +281,12 @@ def product_detail(request, slug: str):
     lists = suggestions.suggestions_for_product(product, limit=4)
     similar = [s.product for s in lists.similar]
     also_bought = [s.product for s in lists.also_bought]
+    visitor, new_cookie = ("", "") if user.is_authenticated else _visitor(request)
     suggestions.behaviour_record(
         "view",
         [product.pk],
         user=user if user.is_authenticated else None,
-        visitor="" if user.is_authenticated else _visitor(request),
+        visitor=visitor,
     )
     description = (
         product.short_description
@@ -293,7 +308,17 @@ def product_detail(request, slug: str):
         "canonical_url": _canonical(request.path),
         "meta_description": description,
     }
-    return render(request, "catalog/product.html", context)
+    response = render(request, "catalog/product.html", context)
+    if new_cookie:
+        response.set_cookie(
+            VISITOR_COOKIE,
+            new_cookie,
+            max_age=VISITOR_COOKIE_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure(),
+        )
+    return response
 
 
 @require_POST

@@ -21,7 +21,12 @@ from django.utils.translation import gettext
 from modeltranslation.utils import build_localized_fieldname, get_language, resolution_order
 
 from catalog.models import Product
-from catalog.queries import category_hidden_ids_cached, product_list
+from catalog.queries import (
+    category_hidden_ids_cached,
+    primary_images_attach,
+    product_list,
+    with_primary_image,
+)
 from core.api.filters import MAX_ID
 from recommendations import cache as reco_cache
 from recommendations.models import BehaviourEvent, EventKind, ListKind
@@ -95,9 +100,15 @@ def _reason_name() -> Coalesce:
     return Coalesce(*columns, Value(""), output_field=CharField())
 
 
+def _products(hidden: set[int]) -> QuerySet[Any]:
+    """Shown products with their primary image in the same query (catalog.queries'
+    with_primary_image): a list here costs one query, not two, on pages near their budget."""
+    return with_primary_image(product_list(hidden_category_ids=hidden))
+
+
 def _joined(rows: Q, hidden: set[int]) -> QuerySet[Any]:
-    return (
-        product_list(hidden_category_ids=hidden)
+    joined: QuerySet[Any] = (
+        _products(hidden)
         .filter(rows, in_stock=True)
         .annotate(
             rec_score=F("recommended_in__score"),
@@ -106,12 +117,13 @@ def _joined(rows: Q, hidden: set[int]) -> QuerySet[Any]:
             rec_reason_name=_reason_name(),
         )
     )
+    return joined
 
 
 def _picks(products: list[Any], limit: int, *, reasons: bool = False) -> list[Recommended]:
     out: list[Recommended] = []
     seen: set[int] = set()
-    for p in products:
+    for p in primary_images_attach(products):
         if p.pk in seen:
             continue
         seen.add(p.pk)
@@ -177,12 +189,12 @@ def similar(product_id: int, *, limit: int = DEFAULT_LIMIT) -> list[Recommended]
             raise SourceNotShown(product_id)
         have = {r.product.pk for r in picks} | {product_id}
         fill = (
-            product_list(hidden_category_ids=hidden)
+            _products(hidden)
             .filter(category_id=category_id, in_stock=True)
             .exclude(pk__in=sorted(have))
             .order_by("-sales_count", "-id")[: limit - len(picks)]
         )
-        return picks + [Recommended(p, 0.0) for p in fill]
+        return picks + [Recommended(p, 0.0) for p in primary_images_attach(fill)]
 
     return _cached(reco_cache.answer_key("similar", product_id, limit), "similar", compute)
 
@@ -224,12 +236,12 @@ def for_product(product: Product, *, limit: int = DEFAULT_LIMIT) -> tuple[list[R
         also = _picks([p for p in found if p.rec_kind == ListKind.ALSO_BOUGHT], limit)
         if not similar:
             fill = (
-                product_list(hidden_category_ids=hidden)
+                _products(hidden)
                 .filter(category_id=category_id, in_stock=True)
                 .exclude(pk=product_id)
                 .order_by("-sales_count", "-id")[:limit]
             )
-            similar = [Recommended(p, 0.0) for p in fill]
+            similar = [Recommended(p, 0.0) for p in primary_images_attach(fill)]
         return similar, also
 
     key = reco_cache.answer_key("for_product", product_id, limit)
@@ -243,11 +255,11 @@ def _best_sellers_fill(
     if picks:
         return picks
     have = sorted(r.product.pk for r in picks)
-    qs = product_list(hidden_category_ids=hidden).filter(in_stock=True).exclude(pk__in=have)
+    qs = _products(hidden).filter(in_stock=True).exclude(pk__in=have)
     if exclude is not None:
         qs = qs.exclude(exclude)
     fill = qs.order_by("-sales_count", "-id")[: limit - len(picks)]
-    return picks + [Recommended(p, 0.0) for p in fill]
+    return picks + [Recommended(p, 0.0) for p in primary_images_attach(fill)]
 
 
 def trending(*, days: int = DEFAULT_TRENDING_DAYS, limit: int = DEFAULT_LIMIT) -> list[Recommended]:
@@ -334,8 +346,8 @@ def history_of(*, user: Any = None, visitor: str = "") -> list[Product]:
     else:
         rows = Q(history_entries__user__isnull=True, history_entries__visitor=visitor)
     hidden = category_hidden_ids_cached()
-    stored: list[Any] = list(
-        product_list(hidden_category_ids=hidden)
+    stored: list[Any] = primary_images_attach(
+        _products(hidden)
         .filter(rows)
         .annotate(viewed_at=F("history_entries__viewed_at"))
         .order_by("-viewed_at", "-pk")[:size]
@@ -345,7 +357,7 @@ def history_of(*, user: Any = None, visitor: str = "") -> list[Product]:
     missing = [pk for pk in pending if pk not in by_id]
     if missing:
         by_id.update(
-            {p.pk: p for p in product_list(hidden_category_ids=hidden).filter(pk__in=missing)}
+            {p.pk: p for p in primary_images_attach(_products(hidden).filter(pk__in=missing))}
         )
     order = list(dict.fromkeys([*pending, *(p.pk for p in stored)]))
     return [by_id[pk] for pk in order if pk in by_id][:size]

@@ -1,7 +1,8 @@
 """Who a guest is, for their behaviour and history: the same key for the API and the pages.
 
 Order: the X-Cart-Token header or `?cart_token=` (API clients), the page session's guest cart
-token, then the session's own key. Empty when the request has none of them.
+token, then the session's own key, then the visitor cookie that catalog's product page gives a guest
+who only browses. Empty when the request has none of them.
 
 The header and the session key are orders.cart_session's (HEADER, SESSION_KEY); that module is not
 imported, since it reaches orders.services and, through it, inventory and promotions, which
@@ -12,6 +13,8 @@ the names still agree.
 from __future__ import annotations
 
 from typing import Any
+
+from catalog.suggestions import VISITOR_COOKIE, visitor_cookie_valid
 
 CART_TOKEN_HEADER = "HTTP_X_CART_TOKEN"
 CART_TOKEN_SESSION_KEY = "cart_token"
@@ -25,6 +28,9 @@ def request_visitor(request: Any) -> str:
     if token:
         return token[:64]
     session = getattr(request, "session", None)
-    if session is None:
-        return ""
-    return str(session.get(CART_TOKEN_SESSION_KEY) or session.session_key or "")[:64]
+    known = str(session.get(CART_TOKEN_SESSION_KEY) or session.session_key or "") if session else ""
+    if known:
+        return known[:64]
+    # A guest who only browsed: the cookie catalog's product page gave them.
+    cookie = getattr(request, "COOKIES", {}).get(VISITOR_COOKIE, "")
+    return cookie if visitor_cookie_valid(cookie) else ""

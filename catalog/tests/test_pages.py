@@ -286,8 +286,13 @@ def test_product_page_records_a_view(client, kettle, monkeypatch):
         "record",
         lambda kind, ids, user=None, visitor="": seen.append((kind, list(ids), user, visitor)),
     )
+    response = client.get("/p/kettle/")
+    # A guest who only browses: a random visitor cookie, no session row.
+    cookie = response.cookies["shop_visitor"]
+    assert seen == [("view", [kettle.pk], None, cookie.value)]
+    assert len(cookie.value) == 32 and cookie["httponly"]
     client.get("/p/kettle/")
-    assert seen == [("view", [kettle.pk], None, "")]
+    assert seen[-1] == ("view", [kettle.pk], None, cookie.value)  # the same guest again
     session = client.session
     session["cart_token"] = "tok-1"
     session.save()

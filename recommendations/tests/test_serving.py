@@ -173,11 +173,27 @@ def test_a_product_pages_two_lists_are_one_read(shop, shown):
     category_hidden_ids_cached()  # the page's category tree fills it before the lists are asked
     with CaptureQueriesContext(connection) as cold:
         lists = suggestions_for_product(g[0], limit=4)
-    # the products of both stored lists joined to their rows, and their primary images
-    assert len(cold) == 2, [q["sql"] for q in cold]
+    # the products of both stored lists joined to their rows, their primary images in the same
+    assert len(cold) == 1, [q["sql"] for q in cold]
     assert _ids(lists.also_bought) == _ids(queries.also_bought(g[0].pk, limit=4))
     assert _ids(lists.similar) == _ids(queries.similar(g[0].pk, limit=4))
     # No stored list yet (a product added after the rebuild): its category stands in.
     newcomer = shown(g[0].category)
     fresh = suggestions_for_product(newcomer, limit=4)
     assert set(_ids(fresh.similar)) == {p.pk for p in g} and fresh.also_bought == []
+
+
+def test_served_products_carry_their_primary_image_from_the_same_query(shop, api_client):
+    from catalog.models import ProductImage
+
+    g = shop["g"]
+    ProductImage.objects.create(
+        product=g[1], image="products/p.png", thumbnail="products/thumbs/p.png", is_primary=True
+    )
+    ProductImage.objects.create(product=g[1], image="products/other.png", is_primary=False)
+    [first, *_] = queries.also_bought(g[0].pk)
+    assert first.product == g[1]
+    [image] = first.product.primary_images
+    assert (image.image.name, image.thumbnail.name) == ("products/p.png", "products/thumbs/p.png")
+    answer = api_client.get(f"/api/v1/recommendations/also-bought/{g[0].pk}/").json()
+    assert answer[0]["product"]["primary_image"].endswith("/products/thumbs/p.png")
