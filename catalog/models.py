@@ -312,15 +312,45 @@ def validate_link(value: str) -> None:
     URLValidator(schemes=["http", "https"])(value)
 
 
-def _check_schedule(obj: Banner | HomeSection) -> None:
-    if obj.starts_at and obj.ends_at and obj.ends_at <= obj.starts_at:
-        raise ValidationError({"ends_at": _("The end must be after the start.")})
-
-
-class Banner(models.Model):
-    """A picture with a link on the home page, shown while active and inside its schedule."""
+class ScheduledContent(models.Model):
+    """What banners and home sections share: a translated title, a place in the staff's order,
+    and a schedule (shown while active, from `starts_at`, until `ends_at`)."""
 
     title = models.CharField(_("title"), max_length=200)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+    starts_at = models.DateTimeField(_("starts at"), null=True, blank=True)
+    ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    # One column per language (catalog/translation.py), added by modeltranslation at start-up.
+    title_zh_hans: str | None
+    title_en: str | None
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(starts_at__isnull=True)
+                | Q(ends_at__isnull=True)
+                | Q(ends_at__gt=models.F("starts_at")),
+                name="%(app_label)s_%(class)s_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": _("The end must be after the start.")})
+
+
+class Banner(ScheduledContent):
+    """A picture with a link on the home page, shown while active and inside its schedule."""
+
     image = models.ImageField(_("image"), upload_to="banners/%Y/%m/")
     link = models.CharField(
         _("link"),
@@ -329,48 +359,19 @@ class Banner(models.Model):
         validators=[validate_link],
         help_text=_("A path of the shop such as /c/phones/, or an https:// address."),
     )
-    position = models.PositiveIntegerField(_("position"), default=0)
-    is_active = models.BooleanField(_("active"), default=True)
-    starts_at = models.DateTimeField(_("starts at"), null=True, blank=True)
-    ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    # One column per language (catalog/translation.py), added by modeltranslation at start-up.
-    title_zh_hans: str | None
-    title_en: str | None
     # Declared, not patched in by modeltranslation at start-up, so that type checkers know it:
-    # queries rewrite `name` to the active language's column.
+    # queries rewrite `title` to the active language's column.
     objects: MultilingualManager[Banner] = MultilingualManager()
 
-    class Meta:
+    class Meta(ScheduledContent.Meta):
         verbose_name = _("banner")
         verbose_name_plural = _("banners")
-        ordering = ["position", "id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(starts_at__isnull=True)
-                | Q(ends_at__isnull=True)
-                | Q(ends_at__gt=models.F("starts_at")),
-                name="catalog_banner_ends_after_start",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.title
-
-    def clean(self) -> None:
-        _check_schedule(self)
 
 
-class HomeSection(models.Model):
+class HomeSection(ScheduledContent):
     """A hand-picked list of products on the home page ("Featured", a seasonal selection)."""
 
-    title = models.CharField(_("title"), max_length=200)
-    position = models.PositiveIntegerField(_("position"), default=0)
-    is_active = models.BooleanField(_("active"), default=True)
-    starts_at = models.DateTimeField(_("starts at"), null=True, blank=True)
-    ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
     products = models.ManyToManyField(
         Product,
         through="HomeSectionProduct",
@@ -378,34 +379,12 @@ class HomeSection(models.Model):
         verbose_name=_("products"),
         blank=True,
     )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    # One column per language (catalog/translation.py), added by modeltranslation at start-up.
-    title_zh_hans: str | None
-    title_en: str | None
-    # Declared, not patched in by modeltranslation at start-up, so that type checkers know it:
-    # queries rewrite `name` to the active language's column.
     objects: MultilingualManager[HomeSection] = MultilingualManager()
 
-    class Meta:
+    class Meta(ScheduledContent.Meta):
         verbose_name = _("home section")
         verbose_name_plural = _("home sections")
-        ordering = ["position", "id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(starts_at__isnull=True)
-                | Q(ends_at__isnull=True)
-                | Q(ends_at__gt=models.F("starts_at")),
-                name="catalog_homesection_ends_after_start",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.title
-
-    def clean(self) -> None:
-        _check_schedule(self)
 
 
 class HomeSectionProduct(models.Model):

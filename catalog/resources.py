@@ -15,31 +15,15 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils.translation import gettext as _
-from import_export import fields, resources, widgets
+from import_export import fields, widgets
 
 from catalog import services
 from catalog.models import Brand, Category, ProductVariant
-from core.exceptions import DomainError
-from core.spreadsheets import FormulaSafeResourceMixin
-
-# Rows of one file: each is checked (dry run), then written, in one request, tens of milliseconds a
-# row. A longer file is refused whole (split it); core.admin.BoundedImportForm caps the bytes.
-IMPORT_MAX_ROWS = 2000
+from core.spreadsheets import ServiceImportResource, cell_text
 
 TRUE_WORDS = {"1", "true", "yes", "y", "是", "on"}
 FALSE_WORDS = {"0", "false", "no", "n", "否", "off"}
-
-
-def _text(row: dict[str, Any], column: str) -> str:
-    value = row.get(column)
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # a spreadsheet's number cell (an SKU of digits)
-    return str(value).strip()
 
 
 def parse_bool(value: str) -> bool | None:
@@ -67,82 +51,6 @@ def parse_price(value: str) -> Decimal | None:
     except InvalidOperation:
         raise ValueError(text) from None
     return amount
-
-
-class ServiceImportResource(FormulaSafeResourceMixin, resources.ModelResource):
-    """A ModelResource whose rows are parsed by `parse_row` and written by `write_row` (a service),
-    instead of import-export setting attributes and calling save(). Always in one transaction,
-    rolled back on any bad row."""
-
-    def import_data(self, dataset: Any, *args: Any, **kwargs: Any) -> Any:
-        if len(dataset) > IMPORT_MAX_ROWS:
-            result = self.get_result_class()()
-            message = _("The file has %(rows)d rows; at most %(max)d rows at a time.") % {
-                "rows": len(dataset),
-                "max": IMPORT_MAX_ROWS,
-            }
-            result.append_base_error(self.get_error_result_class()(ValueError(message)))
-            return result
-        kwargs["use_transactions"] = True
-        kwargs["rollback_on_validation_errors"] = True
-        return super().import_data(dataset, *args, **kwargs)
-
-    def before_import(self, dataset: Any, **kwargs: Any) -> None:
-        super().before_import(dataset, **kwargs)
-        self._rows_seen: dict[tuple[str, ...], int] = {}
-
-    def import_instance(self, instance: Any, row: Any, **kwargs: Any) -> None:
-        errors: dict[str, list[str]] = {}
-        instance._import_data = self.parse_row(row, errors, instance=instance)
-        self._check_repeated(row, errors, kwargs.get("row_number"))
-        if errors:
-            raise ValidationError(errors)
-
-    def _check_repeated(
-        self, row: dict[str, Any], errors: dict[str, list[str]], number: int | None
-    ) -> None:
-        """Two rows naming the same record (an SKU, an SKU in a warehouse): the later one would
-        overwrite the earlier without the preview saying so. The later row is a bad row."""
-        columns = [self.fields[name].column_name for name in self._meta.import_id_fields]
-        key = tuple(_text(row, column) for column in columns)
-        if not all(key):
-            return
-        seen = getattr(self, "_rows_seen", None)
-        if seen is None:
-            seen = self._rows_seen = {}
-        if key in seen:
-            errors.setdefault(columns[0], []).append(
-                _("%(key)s is already in row %(row)s of this file.")
-                % {"key": " / ".join(key), "row": seen[key]}
-            )
-        else:
-            seen[key] = number if number is not None else len(seen) + 1
-
-    def validate_instance(
-        self, instance: Any, import_validation_errors: Any = None, **kw: Any
-    ) -> None:
-        if import_validation_errors:
-            raise ValidationError(import_validation_errors)
-
-    def save_instance(self, instance: Any, is_create: bool, row: Any, **kwargs: Any) -> None:
-        try:
-            with transaction.atomic():
-                self.write_row(instance, instance._import_data, user=kwargs.get("user"))
-        except DomainError as exc:
-            raise ValidationError({"__all__": [str(exc.detail)]}) from exc
-        except ValidationError as exc:
-            raise ValidationError({"__all__": exc.messages}) from exc
-
-    def save_m2m(self, instance: Any, row: Any, **kwargs: Any) -> None:
-        pass
-
-    def parse_row(
-        self, row: dict[str, Any], errors: dict[str, list[str]], *, instance: Any
-    ) -> dict[str, Any]:
-        raise NotImplementedError
-
-    def write_row(self, instance: Any, data: dict[str, Any], *, user: Any) -> None:
-        raise NotImplementedError
 
 
 class VariantResource(ServiceImportResource):
@@ -195,21 +103,21 @@ class VariantResource(ServiceImportResource):
             errors.setdefault(column, []).append(message)
 
         data: dict[str, Any] = {}
-        sku = _text(row, "sku")
+        sku = cell_text(row, "sku")
         if not sku or len(sku) > services.SKU_MAX_LENGTH:
             error("sku", _("An SKU of 1 to %(max)d characters is required.") % {"max": 64})
         data["sku"] = sku
-        data["product_slug"] = _text(row, "product_slug")
+        data["product_slug"] = cell_text(row, "product_slug")
         if not data["product_slug"]:
             error("product_slug", _("This column is required."))
-        data["product_name"] = _text(row, "product_name")
-        category_slug = _text(row, "category")
+        data["product_name"] = cell_text(row, "product_name")
+        category_slug = cell_text(row, "category")
         data["category"] = None
         if category_slug:
             data["category"] = Category.objects.filter(slug=category_slug).first()
             if data["category"] is None:
                 error("category", _("No category %(slug)s.") % {"slug": category_slug})
-        brand_slug = _text(row, "brand")
+        brand_slug = cell_text(row, "brand")
         data["brand"] = None
         if brand_slug:
             data["brand"] = Brand.objects.filter(slug=brand_slug).first()
@@ -217,14 +125,14 @@ class VariantResource(ServiceImportResource):
                 error("brand", _("No brand %(slug)s.") % {"slug": brand_slug})
         fields_: dict[str, Any] = {}
         if "name" in row:
-            fields_["name"] = _text(row, "name")
+            fields_["name"] = cell_text(row, "name")
         for column in ("price", "compare_at_price"):
             if column not in row:
                 continue
             try:
-                amount = parse_price(_text(row, column))
+                amount = parse_price(cell_text(row, column))
             except ValueError:
-                error(column, _("Not a price: %(value)s.") % {"value": _text(row, column)})
+                error(column, _("Not a price: %(value)s.") % {"value": cell_text(row, column)})
                 continue
             if amount is not None or column == "compare_at_price":
                 fields_[column] = amount
@@ -232,7 +140,7 @@ class VariantResource(ServiceImportResource):
             error("price", _("A new variant needs a price."))
         if "is_active" in row:
             try:
-                active = parse_bool(_text(row, "is_active"))
+                active = parse_bool(cell_text(row, "is_active"))
             except ValueError:
                 error("is_active", _("Not yes or no: %(value)s.") % {"value": row["is_active"]})
             else:

@@ -34,6 +34,23 @@ def visitor_cookie_valid(value: str) -> bool:
     return len(value) == _VISITOR_COOKIE_LENGTH and all(c in "0123456789abcdef" for c in value)
 
 
+# The session key under which orders.cart_session keeps a guest's cart token (named here, below
+# orders; shop/tests/test_recommendations_wiring.py checks that the two agree).
+CART_TOKEN_SESSION_KEY = "cart_token"
+
+
+def page_visitor(request: Any) -> str:
+    """A guest's identity on the pages: the cart token in the session, else the session key, else
+    the visitor cookie (a guest who only browsed); "" for none. One rule for the product page that
+    records and recommendations' pages and API that read the history."""
+    session = getattr(request, "session", None)
+    known = str(session.get(CART_TOKEN_SESSION_KEY) or session.session_key or "") if session else ""
+    if known:
+        return known[:64]
+    cookie = getattr(request, "COOKIES", {}).get(VISITOR_COOKIE, "")
+    return cookie if visitor_cookie_valid(cookie) else ""
+
+
 class BehaviourRecorder(Protocol):
     def __call__(
         self,

@@ -46,9 +46,6 @@ from catalog.suggestions import (
 from core import db
 from core.exceptions import DomainError
 
-# The session key under which orders.cart_session keeps a guest's cart token (read here by name:
-# catalog sits below orders and does not import it).
-CART_TOKEN_SESSION_KEY = "cart_token"
 REVIEWS_SHOWN = 20
 
 
@@ -243,17 +240,12 @@ def search(request):
 
 
 def _visitor(request) -> tuple[str, str]:
-    """A guest's identity for behaviour, and a new visitor cookie to set ("" if none): the cart
-    token the cart pages keep in the session (the name orders.cart_session uses; catalog sits
-    below orders), else the session key, else the visitor cookie. A guest who only browses has no
-    session: a random cookie (no database row) lets "recently viewed" work before any cart add."""
-    session = request.session
-    known = str(session.get(CART_TOKEN_SESSION_KEY) or session.session_key or "")
+    """A guest's identity for behaviour (catalog.suggestions.page_visitor), and a new visitor
+    cookie to set ("" if none): a guest who only browses has no session, and a random cookie (no
+    database row) lets "recently viewed" work before any cart add."""
+    known = suggestions.page_visitor(request)
     if known:
         return known, ""
-    cookie = request.COOKIES.get(VISITOR_COOKIE, "")
-    if suggestions.visitor_cookie_valid(cookie):
-        return cookie, ""
     fresh = secrets.token_hex(16)
     return fresh, fresh
 

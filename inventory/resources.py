@@ -3,7 +3,7 @@
 Import columns: sku, warehouse (code), quantity (the counted on-hand). Each row goes through
 inventory.services.stock_count_set: the difference from the locked row is one `adjustment` with its
 ledger row, never below the allocated units. Opening balances are the same thing on empty rows.
-All or nothing per file, with a dry-run preview (catalog.resources.ServiceImportResource).
+All or nothing per file, with a dry-run preview (core.spreadsheets.ServiceImportResource).
 Export adds allocated and available (read-only columns).
 """
 
@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from import_export import fields
 
 from catalog.models import ProductVariant
-from catalog.resources import ServiceImportResource, _text
+from core.spreadsheets import ServiceImportResource, cell_text
 from inventory import services
 from inventory.models import Stock, Warehouse
 
@@ -45,7 +45,7 @@ class StockResource(ServiceImportResource):
         return Stock.objects.select_related("variant", "warehouse").order_by("variant__sku", "pk")
 
     def get_instance(self, instance_loader: Any, row: Any) -> Stock | None:
-        sku, code = _text(row, "sku"), _text(row, "warehouse")
+        sku, code = cell_text(row, "sku"), cell_text(row, "warehouse")
         if not sku or not code:
             return None
         return self.get_queryset().filter(variant__sku=sku, warehouse__code=code).first()
@@ -63,7 +63,11 @@ class StockResource(ServiceImportResource):
         def error(column: str, message: str) -> None:
             errors.setdefault(column, []).append(message)
 
-        sku, code, text = _text(row, "sku"), _text(row, "warehouse"), _text(row, "quantity")
+        sku, code, text = (
+            cell_text(row, "sku"),
+            cell_text(row, "warehouse"),
+            cell_text(row, "quantity"),
+        )
         variant = ProductVariant.objects.filter(sku=sku).first() if sku else None
         if variant is None:
             error("sku", _("No variant with SKU %(sku)s.") % {"sku": sku})

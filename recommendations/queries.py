@@ -169,6 +169,20 @@ def id_possible(pk: int) -> bool:
     return 0 < pk <= MAX_ID
 
 
+def _category_best_sellers(
+    hidden: set[int], category_id: int, *, besides: int, limit: int
+) -> list[Recommended]:
+    """`similar` with nothing stored (not rebuilt since the product came, or its neighbours sold
+    out): the best sellers in stock of its category."""
+    fill = (
+        _products(hidden)
+        .filter(category_id=category_id, in_stock=True)
+        .exclude(pk=besides)
+        .order_by("-sales_count", "-id")[:limit]
+    )
+    return [Recommended(p, 0.0) for p in primary_images_attach(fill)]
+
+
 def similar(product_id: int, *, limit: int = DEFAULT_LIMIT) -> list[Recommended]:
     """Products like this one; never empty while its category holds other products in stock.
 
@@ -183,18 +197,10 @@ def similar(product_id: int, *, limit: int = DEFAULT_LIMIT) -> list[Recommended]
         picks = _picks(list(qs[:limit]), limit)
         if picks:
             return picks  # the rebuild filled the list up from the category already
-        # Not rebuilt since the product came, or its neighbours sold out: its category's best.
         category_id = _source_category(product_id, hidden)
         if category_id is None:
             raise SourceNotShown(product_id)
-        have = {r.product.pk for r in picks} | {product_id}
-        fill = (
-            _products(hidden)
-            .filter(category_id=category_id, in_stock=True)
-            .exclude(pk__in=sorted(have))
-            .order_by("-sales_count", "-id")[: limit - len(picks)]
-        )
-        return picks + [Recommended(p, 0.0) for p in primary_images_attach(fill)]
+        return _category_best_sellers(hidden, category_id, besides=product_id, limit=limit)
 
     return _cached(reco_cache.answer_key("similar", product_id, limit), "similar", compute)
 
@@ -235,13 +241,7 @@ def for_product(product: Product, *, limit: int = DEFAULT_LIMIT) -> tuple[list[R
         similar = _picks([p for p in found if p.rec_kind == ListKind.SIMILAR], limit)
         also = _picks([p for p in found if p.rec_kind == ListKind.ALSO_BOUGHT], limit)
         if not similar:
-            fill = (
-                _products(hidden)
-                .filter(category_id=category_id, in_stock=True)
-                .exclude(pk=product_id)
-                .order_by("-sales_count", "-id")[:limit]
-            )
-            similar = [Recommended(p, 0.0) for p in primary_images_attach(fill)]
+            similar = _category_best_sellers(hidden, category_id, besides=product_id, limit=limit)
         return similar, also
 
     key = reco_cache.answer_key("for_product", product_id, limit)

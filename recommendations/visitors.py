@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from catalog.suggestions import VISITOR_COOKIE, visitor_cookie_valid
+from catalog.suggestions import CART_TOKEN_SESSION_KEY, page_visitor
 
 CART_TOKEN_HEADER = "HTTP_X_CART_TOKEN"
-CART_TOKEN_SESSION_KEY = "cart_token"
+__all__ = ["CART_TOKEN_HEADER", "CART_TOKEN_SESSION_KEY", "request_visitor"]
 
 
 def request_visitor(request: Any) -> str:
@@ -27,10 +27,4 @@ def request_visitor(request: Any) -> str:
         token = (params.get("cart_token") or "").strip()
     if token:
         return token[:64]
-    session = getattr(request, "session", None)
-    known = str(session.get(CART_TOKEN_SESSION_KEY) or session.session_key or "") if session else ""
-    if known:
-        return known[:64]
-    # A guest who only browsed: the cookie catalog's product page gave them.
-    cookie = getattr(request, "COOKIES", {}).get(VISITOR_COOKIE, "")
-    return cookie if visitor_cookie_valid(cookie) else ""
+    return page_visitor(request)

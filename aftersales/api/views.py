@@ -65,6 +65,13 @@ class AfterSalesViewSet(
         fresh = request_list(self.request.user).get(pk=request_obj.pk)
         return Response(RequestSerializer(fresh, context={"request": self.request}).data, code)
 
+    def _noted(self, target: AfterSalesRequest, service: Any) -> Response:
+        """An action whose only input is an optional note: cancel, approve, reject."""
+        body = NoteSerializer(data=self.request.data)
+        body.is_valid(raise_exception=True)
+        done = service(target, actor=signed_in_user(self.request), note=body.validated_data["note"])
+        return self._answer(done)
+
     def _own(self) -> AfterSalesRequest:
         found = self.get_object()
         if found.user_id != self.request.user.pk:
@@ -122,13 +129,7 @@ class AfterSalesViewSet(
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
-        target = self._own()
-        body = NoteSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        done = services.aftersales_request_cancel(
-            target, actor=signed_in_user(request), note=body.validated_data["note"]
-        )
-        return self._answer(done)
+        return self._noted(self._own(), services.aftersales_request_cancel)
 
     @extend_schema(
         request=ShipBackSerializer,
@@ -154,13 +155,7 @@ class AfterSalesViewSet(
     )
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str | None = None) -> Response:
-        target = self._staff()
-        body = NoteSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        done = services.aftersales_request_approve(
-            target, actor=signed_in_user(request), note=body.validated_data["note"]
-        )
-        return self._answer(done)
+        return self._noted(self._staff(), services.aftersales_request_approve)
 
     @extend_schema(
         request=NoteSerializer,
@@ -169,13 +164,7 @@ class AfterSalesViewSet(
     )
     @action(detail=True, methods=["post"])
     def reject(self, request: Request, pk: str | None = None) -> Response:
-        target = self._staff()
-        body = NoteSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        done = services.aftersales_request_reject(
-            target, actor=signed_in_user(request), note=body.validated_data["note"]
-        )
-        return self._answer(done)
+        return self._noted(self._staff(), services.aftersales_request_reject)
 
     @extend_schema(
         request=ReceiveSerializer,

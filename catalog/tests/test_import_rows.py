@@ -63,9 +63,9 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read(staff, settings
 
 
 def test_a_file_over_the_row_limit_is_refused_whole(staff, monkeypatch):
-    from catalog import resources
+    from core import spreadsheets
 
-    monkeypatch.setattr(resources, "IMPORT_MAX_ROWS", 3)
+    monkeypatch.setattr(spreadsheets, "IMPORT_MAX_ROWS", 3)
     CategoryFactory(slug="kettles")
     rows = "".join(f"K-{i},kettle,Kettle,kettles,10.00\n" for i in range(4))
     response = preview(staff, HEAD + rows)
