@@ -2,6 +2,7 @@
 a phone's width, no console errors."""
 
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -50,7 +51,8 @@ def test_home_page_in_english_and_chinese_and_on_a_phone(page, home_content):
     # The footer's language form: the same page in Chinese.
     Select(driver.find_element(By.ID, "footer-language")).select_by_value("zh-hans")
     driver.find_element(By.CSS_SELECTOR, ".language-form button[type=submit]").click()
-    WebDriverWait(driver, 10).until(
+    # The old page's <html> goes stale while the new one loads: keep asking until it is there.
+    WebDriverWait(driver, 10, ignored_exceptions=[StaleElementReferenceException]).until(
         lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "zh-hans"
     )
     main = driver.find_element(By.TAG_NAME, "main").text
